@@ -726,6 +726,8 @@ class Poller:
         self._pages_at_once_without_items = 0  # in a row, see _PAGES_AT_ONCE_WITHOUT_ITEMS
         self._said_interval_clamped = False
         self._store_failures = 0  # tries in a row whose page the store could not keep
+        # Why the feed ended, as its status says it (masked, escaped), for the log's line.
+        self._ended_reason = "its page says the feed has ended"
         self._health = FeedHealth(source=adapter.source)
         self.delays_s: list[float] = []  # every wait chosen, for tests and diagnostics
 
@@ -746,7 +748,13 @@ class Poller:
                 log.debug("feed %s: unexpected error", self.adapter.source, exc_info=True)
                 delay_s = self._error(f"unexpected error ({type(error).__name__})")
             if self._health.state == "ended":
-                log.info("feed %s: the platform ended the feed", self.adapter.source)
+                # With the platform's reason (it was only in the status): the log is where
+                # a show's end is looked into afterwards.
+                log.info(
+                    "feed %s: the platform ended the feed (%s)",
+                    self.adapter.source,
+                    _shown(self._ended_reason),
+                )
                 return self._health
             self.delays_s.append(delay_s)
             self._update(next_poll_in_s=delay_s)
@@ -817,6 +825,11 @@ class Poller:
         phone show ("…/\u202egnp.exe" read as "…/exe.png")."""
         return escape_controls(mask_text(mask_secrets(message, self.adapter.secrets())))
 
+    def _ended(self, reason: str) -> float:
+        self._ended_reason = self._said(reason)
+        self._update(state="ended", last_error=self._ended_reason)
+        return 0.0
+
     def _call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """Tell an adapter that alternates kinds of call that this one got no answer it could
         read (see :class:`HandsOverOnFailure`)."""
@@ -885,8 +898,13 @@ class Poller:
         if 300 <= response.status_code < 400:
             # Never followed (the client is built so): a redirect to another host would carry
             # the feed's token there. Said as what it is, with where it points (masked).
-            location = response.headers.get("Location", "")[:300]
-            where = f"; it points to {mask_url(location)}" if location else ""
+            # Masked whole, then cut (marked, so the feed's secrets' rule masks a token the
+            # cut shortened): cut first, a token past the 300th character was masked by
+            # neither rule and its start shown in the status and the log.
+            location = mask_url(response.headers.get("Location", ""))
+            if len(location) > 300:
+                location = location[:300] + "…"
+            where = f"; it points to {location}" if location else ""
             self._call_failed(refused=True)
             return self._error(
                 f"the server redirects (HTTP {response.status_code}), not followed: give the "
@@ -895,8 +913,7 @@ class Poller:
         if response.status_code >= 400:
             ended_reason = self.adapter.ended_reason(response)
             if ended_reason is not None:
-                self._update(state="ended", last_error=self._said(ended_reason))
-                return 0.0
+                return self._ended(ended_reason)
             return self._error(f"HTTP {response.status_code}")
 
         try:
@@ -905,8 +922,7 @@ class Poller:
             else:
                 page = self.adapter.parse(response, self.cursor)
         except FeedEnded as ended:
-            self._update(state="ended", last_error=self._said(str(ended)))
-            return 0.0
+            return self._ended(str(ended))
         except MalformedResponse as error:
             return self._error(f"malformed response: {error}", malformed=True)
 

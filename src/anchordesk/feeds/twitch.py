@@ -286,7 +286,10 @@ class TwitchChatFeed:
         self._health = dataclasses.replace(self._health, **changes)
 
     def _failed(self, message: str) -> None:
-        message = self._shown(message)
+        # Masked whole, then cut as every server's words in a status are: a handshake's
+        # header quoted by the WebSocket library (an 8 KB Upgrade) was the status and the log
+        # line whole.
+        message = _said(self._shown(message))
         self._update(
             state="retrying",
             errors=self._health.errors + 1,

@@ -35,7 +35,7 @@ from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates
-from anchordesk.core.redact import mask_url, mask_urls
+from anchordesk.core.redact import MASK, mask_url, mask_urls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 from anchordesk.live.options import (
     FEED_KINDS,
@@ -345,6 +345,9 @@ class Settings:
     # its language at start; never saved. Only the log said it: the window opened on the
     # defaults (destinations, feeds, language gone) without a word (R13ui F9).
     file_problem: Words | None = field(default=None, compare=False)
+    # Problems past the first PROBLEMS_LISTED: counted in one last line, not listed (a file
+    # of 20,000 destinations of one id gave 39,998 lines, each logged and said by the window).
+    problems_not_listed: int = field(default=0, compare=False)
 
     def destination(self, destination_id: str | None) -> Destination | None:
         return next((d for d in self.destinations if d.destination_id == destination_id), None)
@@ -709,10 +712,33 @@ def _shown_text(text: str, limit: int) -> str:
     """A text of the file as a problem quotes it: its URLs masked by the one rule (before the
     cut: a key cut short is masked no more), cut to ``limit`` characters, its control
     characters escaped."""
-    written = mask_urls(text[:2000])
+    written = mask_urls(_masked_part(text))
     if len(written) > limit:
         written = written[: limit - 1] + "…"
     return escape_controls(written)
+
+
+_MASKED_AT_MOST = 2000  # characters of a value read for URLs to mask (a huge one held the load)
+_WORD_MASKED_AT_MOST = 8000  # a word running past them is read whole up to this length
+_LAST_WORD = re.compile(r"\S*\Z")
+_WORD_GOES_ON = re.compile(r"\S*")
+
+
+def _masked_part(text: str) -> str:
+    """The start of ``text`` a quote is masked in: its first 2,000 characters, never ending
+    inside a word that may be a URL (it holds a ':'): such a word is read whole, or, past
+    8,000 characters, masked whole. Cut inside it, a URL whose password ran past the 2,000th
+    character had no '@' left: no rule masked it, and the password's start was the quote."""
+    if len(text) <= _MASKED_AT_MOST:
+        return text
+    head = text[:_MASKED_AT_MOST]
+    last = _LAST_WORD.search(head)
+    if last is None or ":" not in last.group():
+        return head
+    rest = _WORD_GOES_ON.match(text, _MASKED_AT_MOST, last.start() + _WORD_MASKED_AT_MOST + 1)
+    if rest is not None and rest.end() - last.start() <= _WORD_MASKED_AT_MOST:
+        return text[: rest.end()]
+    return head[: last.start()] + MASK
 
 
 def _as_object(settings: Settings, data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -774,7 +800,9 @@ def _as_str(settings: Settings, value: Any, default: str, field: str) -> str:
         field,
         lambda read: isinstance(read, str),
         QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not a text; '{default}' taken"),
-        _shown_text(default, 40),  # a name's default is the file's preset, quoted as read
+        # A name's default is the file's preset, quoted as read; only when said: quoted for
+        # every destination, 2,000 long presets held the window's start 3 s.
+        lambda: _shown_text(default, 40),
     )
 
 
@@ -788,7 +816,7 @@ def _as_type(
     field: str,
     right: Callable[[Any], bool],
     sentence: Template,
-    default_shown: object,
+    default_shown: object | Callable[[], object],
 ) -> _T:
     """The value of ``field`` when ``right`` takes it, absent for its default; anything else is
     said in ``sentence`` (its fields: ``field``, ``value`` as quoted, ``default_shown``) and the
@@ -797,6 +825,11 @@ def _as_type(
         return default
     if right(value):
         return cast(_T, value)
+    if not _listing(settings):
+        _field_problem(settings, None)  # counted: not quoted (see _listing)
+        return default
+    if callable(default_shown):
+        default_shown = default_shown()
     _field_problem(
         settings,
         Words(sentence, field=field, value=_shown_value(value), default=default_shown),
@@ -811,9 +844,68 @@ def _shown_url(url: str) -> str:
     return escape_controls(mask_url(url))[:300]
 
 
-def _field_problem(settings: Settings, words: Words) -> None:
-    settings.problems.append(f"settings: {words}")
-    settings.field_problems.append(words)
+PROBLEMS_LISTED = 20  # a settings file's problems listed one by one, at most; then counted
+
+
+def _listing(settings: Settings) -> bool:
+    """Whether the next problem is listed (quoted): past :data:`PROBLEMS_LISTED` a problem is
+    only counted, and its quote, masked and cut (milliseconds for a long URL), not made."""
+    return len(settings.field_problems) < PROBLEMS_LISTED
+
+
+def _field_problem(settings: Settings, words: Words | None) -> None:
+    """One problem of the file's fields, listed; past :data:`PROBLEMS_LISTED`, counted in
+    one last line that says how many more there are (the one rule for every problem).
+    ``None``: a problem past them, not worded (see :func:`_listing`)."""
+    if words is not None and _listing(settings):
+        settings.problems.append(f"settings: {words}")
+        settings.field_problems.append(words)
+        return
+    settings.problems_not_listed += 1
+    more = Words(
+        QT_TRANSLATE_NOOP("Settings", "{count} more problems in the settings file, not listed"),
+        count=f"{settings.problems_not_listed:,}",
+    )
+    if settings.problems_not_listed > 1:
+        settings.problems.pop()
+        settings.field_problems.pop()
+    settings.problems.append(f"settings: {more}")
+    settings.field_problems.append(more)
+
+
+def _same_ids_problems(settings: Settings, same_ids: dict[str, list[int]], kind: str) -> None:
+    """One problem per id written more than once (``kind``: "destinations" or "feeds"),
+    whatever the number of copies: each copy was a line of its own."""
+    for same_id, indexes in same_ids.items():
+        if kind == "destinations":
+            one = QT_TRANSLATE_NOOP(
+                "Settings",
+                "destinations[{index}] has the id of another destination ('{id}'); "
+                "given a new one: type its stream key again in Settings",
+            )
+            many = QT_TRANSLATE_NOOP(
+                "Settings",
+                "destinations[{index}] and {count} more have the id of another destination "
+                "('{id}'); each given a new one: type their stream keys again in Settings",
+            )
+        else:
+            one = QT_TRANSLATE_NOOP(
+                "Settings",
+                "feeds[{index}] has the id of another feed ('{id}'); given a new one, "
+                "with its own keyring entry: check its token in Settings, Feeds",
+            )
+            many = QT_TRANSLATE_NOOP(
+                "Settings",
+                "feeds[{index}] and {count} more have the id of another feed ('{id}'); each "
+                "given a new one, with its own keyring entry: check their tokens in "
+                "Settings, Feeds",
+            )
+        shown = escape_controls(same_id[:40])
+        if len(indexes) == 1:
+            _field_problem(settings, Words(one, index=indexes[0], id=shown))
+        else:
+            count = f"{len(indexes) - 1:,}"
+            _field_problem(settings, Words(many, index=indexes[0], count=count, id=shown))
 
 
 def settings_from_dict(data: dict[str, Any]) -> Settings:
@@ -834,6 +926,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         )
 
     destination_ids: set[str] = set()
+    same_destination_ids: dict[str, list[int]] = {}
     for index, raw in enumerate(_as_list(settings, data, "destinations")):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             _field_problem(
@@ -853,19 +946,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         destination_id = escaped_surrogates(raw["id"])
         if destination_id in destination_ids:
             # A destination copied by hand keeps its id: both had one keyring entry for their
-            # stream key, and the key typed for one was pushed to the other's server.
-            _field_problem(
-                settings,
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "Settings",
-                        "destinations[{index}] has the id of another destination ('{id}'); "
-                        "given a new one: type its stream key again in Settings",
-                    ),
-                    index=index,
-                    id=escape_controls(destination_id[:40]),
-                ),
-            )
+            # stream key, and the key typed for one was pushed to the other's server. Said
+            # once per id, after the list (see _same_ids_problems).
+            same_destination_ids.setdefault(destination_id, []).append(index)
             destination_id = new_id()
         destination_ids.add(destination_id)
         settings.destinations.append(
@@ -882,8 +965,12 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 read=Kept(raw),
             )
         )
+    _same_ids_problems(settings, same_destination_ids, "destinations")
     for destination in settings.destinations:
         if server_url_holds_key(destination.preset, destination.server_url):
+            if not _listing(settings):
+                _field_problem(settings, None)
+                continue
             _field_problem(
                 settings,
                 Words(
@@ -898,6 +985,10 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 ),
             )
     active = data.get("active_destination")
+    if isinstance(active, str):
+        # Compared as the ids are kept (their lone surrogates escaped): as sent, an active
+        # destination of such an id matched none, and the choice was saved as null.
+        active = escaped_surrogates(active)
     settings.active_destination_id = active if settings.destination(active) else None
 
     devices = _as_object(settings, data, "devices")
@@ -937,6 +1028,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     )
 
     feed_ids: set[str] = set()
+    same_feed_ids: dict[str, list[int]] = {}
     for index, raw in enumerate(_as_list(settings, data, "feeds")):
         if not isinstance(raw, dict) or raw.get("kind") not in FEED_KINDS:
             _field_problem(
@@ -954,18 +1046,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         if feed_id in feed_ids:
             # Said, as for a destination: given a new id, the feed has no token but one its
             # URL held (moved to its own entry), and it failed to sign in without a word why.
-            _field_problem(
-                settings,
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "Settings",
-                        "feeds[{index}] has the id of another feed ('{id}'); given a new one, "
-                        "with its own keyring entry: check its token in Settings, Feeds",
-                    ),
-                    index=index,
-                    id=escape_controls(feed_id[:40]),
-                ),
-            )
+            same_feed_ids.setdefault(feed_id, []).append(index)
         if not feed_id or feed_id in feed_ids:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
@@ -980,11 +1061,14 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 read=Kept(raw),
             )
         )
+    _same_ids_problems(settings, same_feed_ids, "feeds")
     for feed in settings.feeds:
         if feed_url_secrets(feed.url):
-            _field_problem(settings, _feed_secret_problem(feed))
+            _field_problem(settings, _feed_secret_problem(feed) if _listing(settings) else None)
         problem = feed_url_problem(feed.kind, feed.url) if feed.enabled else None
-        if problem is not None:
+        if problem is not None and not _listing(settings):
+            _field_problem(settings, None)
+        elif problem is not None:
             _field_problem(
                 settings,
                 Words(
@@ -1344,10 +1428,12 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
 
 
 def _replace_problem(settings: Settings, listed: Words, words: Words) -> None:
-    """``words`` in the place of the problem ``listed`` (at the end when it is not listed)."""
+    """``words`` in the place of the problem ``listed`` (at the end when it is not listed;
+    nothing when it is one of those counted, not listed: it is counted already)."""
     index = next((i for i, p in enumerate(settings.field_problems) if p == listed), None)
     if index is None:
-        _field_problem(settings, words)
+        if not settings.problems_not_listed:
+            _field_problem(settings, words)
     else:
         settings.problems[index] = f"settings: {words}"
         settings.field_problems[index] = words

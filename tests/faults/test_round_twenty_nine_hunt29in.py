@@ -1,0 +1,238 @@
+"""Round twenty-nine, inputs (R29hunt29in): feeds, settings, masking."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
+
+from anchordesk.core.redact import mask_urls
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
+from anchordesk.store import StoreWriter
+
+from .feed_parts import ingest_until
+
+
+def _ended_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "ended the feed" in r.getMessage()]
+
+
+def test_the_log_line_of_a_feed_the_platform_ended_says_the_platform_s_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The log said "the platform ended the feed" and no more: the reason (a 410, YouTube's
+    # liveChatEnded) was only in the feed's status, gone with the window (R28 left).
+    caplog.set_level(logging.INFO, logger="anchordesk")
+    json_server = JsonFeedServer(poll_ms=10)
+    youtube = YouTubeChatServer(interval_ms=10)
+    ended = json.dumps({"error": {"code": 403, "errors": [{"reason": "liveChatEnded"}]}})
+    with json_server, youtube:
+        json_server.inject(Fault("status", 410))
+        youtube.inject(Fault("status", 403, body=ended.encode()))
+        for spec in (FeedSpec("json", json_server.url), FeedSpec("youtube-chat", youtube.feed_url)):
+            ingest_until(
+                spec,
+                tmp_path / f"{spec.kind}.sqlite",
+                lambda hub: hub.pollers[0].health.state == "ended",
+                token=youtube.api_key if spec.kind == "youtube-chat" else None,
+            )
+    lines = _ended_lines(caplog)
+    assert len(lines) == 2
+    assert "the feed is gone (HTTP 410)" in lines[0]
+    assert "YouTube: liveChatEnded" in lines[1]
+
+
+def test_20000_destinations_and_feeds_of_one_id_give_a_few_counted_problem_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 39,998 problem lines (5.3 MB), each logged and each said by the window as it opened:
+    # one per copy of the id (R28 left). Now one per id with its count, and past 20 lines a
+    # last one counting the rest (one rule for every problem of the file).
+    destinations = [{"id": "same", "name": f"d{i}", "server_url": ""} for i in range(20_000)]
+    feeds = [{"id": "one", "kind": "json", "url": "http://127.0.0.1:1/f"} for _ in range(20_000)]
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"destinations": destinations, "feeds": feeds}))
+    caplog.set_level(logging.WARNING, logger="anchordesk")
+    settings = load_settings(path)
+    assert len(settings.destinations) == 20_000 and len(settings.feeds) == 20_000
+    assert len({d.destination_id for d in settings.destinations}) == 20_000
+    assert settings.problems == [
+        "settings: destinations[1] and 19,998 more have the id of another destination "
+        "('same'); each given a new one: type their stream keys again in Settings",
+        "settings: feeds[1] and 19,998 more have the id of another feed ('one'); each given "
+        "a new one, with its own keyring entry: check their tokens in Settings, Feeds",
+    ]
+    assert len(settings.field_problems) == 2
+    # 20,000 different ids, each written twice, and 5,000 entries that are no destination.
+    twice = [{"id": f"i{i // 2}", "name": "n", "server_url": ""} for i in range(20_000)]
+    path.write_text(json.dumps({"destinations": twice + [5] * 5_000}))
+    caplog.clear()
+    settings = load_settings(path)
+    assert len(settings.problems) == len(settings.field_problems) == PROBLEMS_LISTED + 1
+    assert settings.problems[0].startswith("settings: destinations[20000] is not a destination")
+    assert settings.problems[-1] == (
+        "settings: 14,980 more problems in the settings file, not listed"
+    )
+    assert len(caplog.records) == PROBLEMS_LISTED + 1
+
+
+def test_an_active_destination_whose_id_holds_a_lone_half_stays_the_active_one(
+    tmp_path: Path,
+) -> None:
+    # The id was kept escaped ("a\\ud800"), the active destination compared as sent
+    # ("a\ud800"): none was active, and the next save wrote null (R28 left, reproduced).
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"destinations": [{"id": "a\\ud800", "name": "Mine", "server_url": '
+        '"rtmp://127.0.0.1/app"}], "active_destination": "a\\ud800"}'
+    )
+    settings = load_settings(path)
+    active = settings.active_destination
+    assert active is not None and active.name == "Mine"
+    save_settings(settings, path)
+    again = load_settings(path).active_destination
+    assert again is not None and again.name == "Mine"
+
+
+class _RedirectingServer(JsonFeedServer):
+    """Answers every poll with a redirect to ``location``."""
+
+    location = ""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        return Reply(302, b"", {"Location": self.location})
+
+
+@pytest.mark.parametrize(
+    ("token", "pad"),
+    [("Tk9sEcReT4v7QzL2mN8pX3wR6yB1cD5f", "a" * 270), ("hunter2pw", "word/" * 54 + "abc")],
+)
+def test_a_redirect_quoting_the_token_past_the_cut_shows_none_of_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, token: str, pad: str
+) -> None:
+    # The Location was cut at 300 characters before it was masked: a token straddling the
+    # cut was whole to neither rule, and its start ("Tk9sEcReT") was in the feed's status and
+    # the log line.
+    caplog.set_level(logging.WARNING, logger="anchordesk")
+    server = _RedirectingServer(poll_ms=10)
+    server.location = f"https://127.0.0.1:1/{pad}/{token}"
+    with server:
+        hub = ingest_until(
+            FeedSpec("json", server.url),
+            tmp_path / "s.sqlite",
+            lambda hub: hub.pollers[0].health.errors >= 2,
+            token=token,
+        )
+    status = hub.pollers[0].health.last_error or ""
+    said = [status] + [r.getMessage() for r in caplog.records if "redirects" in r.getMessage()]
+    assert len(said) >= 3 and all("it points to https://127.0.0.1:1/" in line for line in said)
+    assert not any(token[:4] in line for line in said)
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        {
+            "name": "https://user:Pw7" + "x" * 2100 + "@host/x",
+            "server_url": "rtmp://h/app/KEYKEYKEY1234567890",
+        },
+        {"name": {"u": "rtmp://user:Pw7" + "x" * 2100 + "@host/x"}},
+        {"name": 5, "preset": "rtmp://u:Pw7" + "x" * 9000 + "@h/app/kkk"},
+    ],
+)
+def test_a_settings_problem_quoting_a_url_whose_password_runs_past_2000_characters_masks_it(
+    tmp_path: Path, destination: dict[str, object]
+) -> None:
+    # The quote was masked on its first 2,000 characters: the URL's '@' was past the cut, no
+    # rule masked "user:Pw7xxx…", and the password's start was the problem line (window, log).
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"destinations": [{"id": "a", **destination}]}))
+    problems = load_settings(path).problems
+    assert problems and not any("Pw7" in line for line in problems)
+
+
+def test_settings_quote_only_the_problems_they_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every destination's preset was quoted (masked, cut) as it was read, said or not: 2,000
+    # destinations with a long preset held the load (the window's start) 3 s, with no problem;
+    # and a problem past the listed ones was quoted all the same (14 s for 2,000 names).
+    import anchordesk.live.settings as settings_module
+
+    quoted: list[str] = []
+
+    def counted(text: str) -> str:
+        quoted.append(text)
+        return mask_urls(text)
+
+    monkeypatch.setattr(settings_module, "mask_urls", counted)
+    preset = "https://h/" + "a/" * 3990
+    path = tmp_path / "settings.json"
+    valid = [{"id": f"d{i}", "name": "ok", "preset": preset} for i in range(2000)]
+    keyed = [
+        {"id": f"k{i}", "name": preset, "server_url": "rtmp://h/app/KEYKEYKEY1234567890"}
+        for i in range(2000)
+    ]
+    path.write_text(json.dumps({"destinations": valid + keyed}))
+    settings = load_settings(path)
+    assert len(settings.destinations) == 4000
+    assert settings.problems[-1] == "settings: 1,980 more problems in the settings file, not listed"
+    assert len(quoted) <= PROBLEMS_LISTED
+
+
+def test_a_twitch_handshake_quoting_an_8_kb_header_is_said_short_and_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The WebSocket library quotes a bad Upgrade header whole: the feed's status and its log
+    # line were 7,073 characters (its other failures are cut at 200).
+    token = "TWITCHSECRET0123456789abcdefgh"
+    upgrade = b"x" * 7000 + token.encode()
+
+    async def handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 101 Switching\r\nConnection: Upgrade\r\nUpgrade: " + upgrade + b"\r\n\r\n"
+        )
+        await writer.drain()
+        writer.close()
+
+    async def run() -> str:
+        server = await asyncio.start_server(handshake, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        url = (
+            f"ws://127.0.0.1:{port}/ws?broadcaster_user_id=1&client_id=c"
+            "&helix=http://127.0.0.1:1/helix&oauth=http://127.0.0.1:1/oauth2/token"
+        )
+        writer = StoreWriter(tmp_path / "s.sqlite")
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", url)],
+            writer,
+            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if any(health.last_error for health in hub.health()):
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            server.close()
+        return next(health.last_error or "" for health in hub.health())
+
+    with caplog.at_level(logging.WARNING, logger="anchordesk"):
+        status = asyncio.run(run())
+    lines = [status] + [r.getMessage() for r in caplog.records if "Upgrade" in r.getMessage()]
+    assert len(lines) >= 2 and all("invalid Upgrade header: xxx" in line for line in lines)
+    assert all(len(line) < 300 and "TWITCHSEC" not in line for line in lines)
