@@ -19,7 +19,7 @@ from servers import NginxRtmp, wait_until
 
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
-from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.show import LiveShow, LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
@@ -30,6 +30,8 @@ from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_streams import STREAM_ENDED, stream_entries, stream_text
 from faults.live_runs import SMALL, LiveRun, child_env
 from faults.network_helpers import Feeder
+
+from .shop_parts import live_session_ended
 
 pytestmark = pytest.mark.integration
 
@@ -163,29 +165,19 @@ def test_the_run_says_the_stream_figures_its_report_keeps(
     plan = LiveShowPlan(
         show=SHOW, sessions_dir=tmp_path / "sessions", rehearsal_feeds=[], keep_store=True
     )
-    live = build_live_show(options, plan)
-    live.media.start()
-    paths: list[Path | None] = []
 
-    def live_s() -> float:
+    def live_s(live: LiveShow) -> float:
         (status,) = live.media.network_statuses()
         return status.live_s
 
-    async def run() -> None:
-        live.begin_session(SessionMode.LIVE)
-        await asyncio.to_thread(wait_until, lambda: live_s() >= 1.0, 30.0)
-        paths.append(await live.end_session())
-        kept_s = live_s()
+    def past_the_next_second(live: LiveShow) -> None:
         # The outputs stop a while after the session ended: here, past the next second.
-        await asyncio.to_thread(wait_until, lambda: live_s() >= kept_s + 1.0, 30.0)
-        await asyncio.to_thread(live.media.stop, 3.0)
+        kept_s = live_s(live)
+        wait_until(lambda: live_s(live) >= kept_s + 1.0, 30.0)
 
-    try:
-        asyncio.run(run())
-    finally:
-        live.shutdown()
-    (path,) = paths
-    assert path is not None
+    live, path = live_session_ended(
+        options, plan, lambda live: live_s(live) >= 1.0, past_the_next_second
+    )
     (line,) = live.media.streams_summary(live.streams_kept)
     (entry,) = build_report(path).streams
     assert line == f"Stream to {stream_text(entry, 'en')}"

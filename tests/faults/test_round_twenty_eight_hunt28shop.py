@@ -5,11 +5,9 @@ from the session file. Each behaviour test failed on the code before its fix."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import re
 import socket
-import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,62 +15,24 @@ from pathlib import Path
 import pytest
 from feed_servers import Reply
 from platform_servers import ShopifyGraphQLServer
-from servers import wait_until
 
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
-from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
-from anchordesk.live.show import LiveShowPlan
-from anchordesk.live.snapshot import SessionMode
-from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
+from anchordesk.live.show import LiveShow, LiveShowPlan
 from anchordesk.show.model import Product, Segment, Show
 from anchordesk.store import SessionStore, ShowEventRecord, StoreWriter
 from anchordesk.store.report import build_report, report_text
 
+from .shop_parts import INTERNAL as _INTERNAL
+from .shop_parts import (
+    GraphQLRefundsWithoutId,
+    RelabelledOrders,
+    kept_as_before,
+    live_session_ended,
+)
 from .test_round_twenty_four_shop import _run_until, _stored, _updates
-from .test_round_twenty_six_hunt26shop import _RefundsWithoutId
-
-_INTERNAL = "Internal error. Looks like something went wrong on our end."
-
-
-class _AnotherOrdersIdUnchecked(ShopifyGraphQLServer):
-    """The orders page labels node ``labelled`` (read in part) with the id of node ``named``
-    and sends it without its creation time nor its lines' ids (``blanked``: GraphQL's partial
-    answer, an error about it); asked by its id, every order is itself."""
-
-    def __init__(self, labelled: int, named: int, blanked: tuple[str, ...]) -> None:
-        super().__init__()
-        self.labelled, self.named, self.blanked = labelled, named, blanked
-
-    def handle(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> Reply:
-        reply = super().handle(method, path, query, headers, body)
-        answer = json.loads(reply.body)
-        orders = (answer.get("data") or {}).get("orders") if isinstance(answer, dict) else None
-        if not isinstance(orders, dict) or "refunds" not in json.loads(body)["query"]:
-            return reply
-        nodes = orders["nodes"]
-        if len(nodes) > max(self.labelled, self.named):
-            node, other = nodes[self.labelled], nodes[self.named]
-            node["id"], node["legacyResourceId"] = other["id"], other["legacyResourceId"]
-            if "createdAt" in self.blanked:
-                node["createdAt"] = None
-            if "lineItems" in self.blanked:
-                node["lineItems"] = None
-            if "line ids" in self.blanked:
-                for line in node["lineItems"]["nodes"]:
-                    line["id"] = None
-            answer["errors"] = [
-                {
-                    "message": _INTERNAL,
-                    "path": ["orders", "nodes", self.labelled, "createdAt"],
-                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
-                }
-            ]
-        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
 
 
 @pytest.mark.parametrize(
@@ -98,7 +58,7 @@ def test_an_order_read_in_part_with_nothing_to_check_it_by_is_kept_as_rejected(
     order, money and units, dropped without a word (2 orders, nothing rejected, for 3). Now it
     is kept as rejected, with why; the order of its id is counted by its id."""
     session = tmp_path / "s.adsession"
-    with _AnotherOrdersIdUnchecked(labelled, named, blanked) as shop:
+    with RelabelledOrders(labelled, named, "createdAt", blanked) as shop:
         shop.add_order([("MUG", 1, "2.00")])
         shop.add_order([(f"LAMP-{n}", 1, "10.00") for n in range(6)])
         shop.add_order([("PEN", 2, "2.00")])
@@ -124,71 +84,52 @@ def test_an_order_read_in_part_with_nothing_to_check_it_by_is_kept_as_rejected(
 
 
 @pytest.mark.parametrize(
-    ("change", "now"),
-    [({"amount": "6.00"}, "refunded 6.00 USD"), ({"lines": [("MUG", 2)]}, "2 units back")],
+    ("old_key", "change", "now"),
+    [
+        ("5001:refund=5", {"amount": "6.00"}, "refunded 6.00 USD"),
+        ("5001:refund=5", {"lines": [("MUG", 2)]}, "2 units back"),
+        ("5001:refund:5", {}, None),
+        ("5001:refund:5", {"amount": "6.00"}, "refunded 6.00 USD"),
+    ],
 )
-def test_a_refund_changed_since_a_session_keyed_by_amount_is_counted_once(
-    tmp_path: Path, change: dict[str, object], now: str
+def test_a_refund_kept_under_its_amount_continued_is_counted_once(
+    tmp_path: Path, old_key: str, change: dict[str, object], now: str | None
 ) -> None:
-    """Leftover (A, wrong number): a Shopify refund without an id was kept under its amount
-    (``5001:refund=5``) by the code before 30 Nov, under its place (``5001:refund:#1``) since;
-    a session of before, continued, gives the kept row the new key when the refund comes again
-    the same (R26hunt26shop F3). One the shop changed since (its amount, its units) missed that
+    """Leftovers (A, wrong number): a Shopify refund without an id was kept under its amount
+    by the code before 30 Nov (``5001:refund=5``; before 05:55, R21hunt21in F5,
+    ``5001:refund:5``), under its place (``5001:refund:#1``) since; a session of before,
+    continued, gives the kept row the new key when the refund comes again the same
+    (R26hunt26shop F3). F2: one the shop changed since (its amount, its units) missed that
     match and was counted under both keys: a $15 order refunded $5, then $6 for that one
-    refund, read GMV $6.00 ($7.00 for its units), for $12.00 with the first copy counted.
-    The session is one the old code wrote (its key put back to that form, as that code kept
-    it; the probe /work/hunt/hunt28shop/runchg.sh checked it with the old code itself). Now the
-    kept row is that refund by its creation time: counted once, the changed copy listed."""
+    refund, read GMV $6.00 ($7.00 for its units), for $12.00 with the first copy counted. F7:
+    the rename looked for the "=" form only: the colon form counted twice even unchanged
+    ($7.00). The session is one the old code wrote (its key put back to that form, as that
+    code kept it; runchg.sh checked it with the old code itself). Now either form is that
+    refund's, or the kept row is by its creation time: counted once, the changed copy listed."""
     session = tmp_path / "s.adsession"
-    with _RefundsWithoutId() as shop:
+    with GraphQLRefundsWithoutId() as shop:
         order = shop.add_order([("MUG", 3, "5.00")])
         shop.refund(order, "5.00", [("MUG", 1)])
         shop.add_order([("PEN", 1, "2.00")])
         _run_until(shop.shop_url, shop.static_token, session, lambda: _updates(session) >= 1)
-        with sqlite3.connect(session) as db:
-            db.execute(
-                "UPDATE order_updates SET id = '5001:refund=5', refund_id = '' "
-                "WHERE id = '5001:refund:#1'"
-            )
-        db.close()
+        kept_as_before(session, {"5001:refund:#1": (old_key, "")})
         with shop.lock:
             shop.orders[0].refunds[0].update(change)
             shop.orders[0].updated = shop._tick()
+            asked = len(shop.queries)
+        # Its order read again (the page from the stored cursor, then it by its id) and past.
         _run_until(
             shop.shop_url,
             shop.static_token,
             session,
-            lambda: _stored(session) >= 3 or len(shop.queries) >= 30,
+            lambda: len(shop.queries) >= asked + 4,
         )
     report = build_report(session)
     assert report.ledger.gmv_by_currency == {"USD": Decimal("12.00")}
     assert _updates(session) == 1
-    [rejected] = report.rejected
-    assert rejected.reason == "update_changed"
-    assert now in rejected.detail
-
-
-def test_a_json_feeds_own_refund_id_shaped_as_a_place_is_a_refund_of_its_own(
-    tmp_path: Path,
-) -> None:
-    """Rejected items (A, wrong number; R27hunt27in's note): the rename of an amount-keyed
-    refund to its place key ran for every feed. A JSON bridge's refund of $5.00 without an id,
-    then its refund "#1" of $5.00 at the same time (two refunds, as the protocol keys them),
-    read as one: the first renamed to the second's key, the second "sent again", GMV $10.00
-    for $5.00. Now only the Shopify feed's keys (its refunds' places) are renamed."""
-    session = tmp_path / "s.adsession"
-    line = OrderLine("MUG", 3, Decimal("5.00"), "Mug")
-    at = "2026-11-30T10:00:00Z"
-    refund = OrderUpdate("json", "o1", "refunded", Decimal("5.00"), "USD", at=at)
-    store = SessionStore(session)
-    try:
-        store.write_batch("json", [Order("json", "o1", "USD", Decimal("15.00"), (line,))], "1")
-        store.write_batch("json", [refund], "2")
-        store.write_batch("json", [dataclasses.replace(refund, refund_id="#1")], "3")
-    finally:
-        store.close()
-    assert _updates(session) == 2
-    assert build_report(session).ledger.gmv_by_currency == {"USD": Decimal("5.00")}
+    assert [item.reason for item in report.rejected] == ["update_changed"] * bool(change)
+    if now is not None:
+        assert now in report.rejected[0].detail
 
 
 _SHOW = Show(
@@ -217,26 +158,12 @@ def test_the_report_says_why_a_stream_never_went_live_in_its_language(
         video_kbps=300, record=False, destinations=[f"rtmp://127.0.0.1:{port}/live/r28-key"],
     )  # fmt: skip
     plan = LiveShowPlan(show=_SHOW, sessions_dir=tmp_path / "sessions", rehearsal_feeds=[])
-    live = build_live_show(options, plan)
-    live.media.start()
-    paths: list[Path | None] = []
 
-    def failed() -> bool:
+    def failed(live: LiveShow) -> bool:
         (status,) = live.media.network_statuses()
         return status.fault is not None
 
-    async def run() -> None:
-        live.begin_session(SessionMode.LIVE)
-        await asyncio.to_thread(wait_until, failed, 30.0)
-        paths.append(await live.end_session())
-        await asyncio.to_thread(live.media.stop, 3.0)
-
-    try:
-        asyncio.run(run())
-    finally:
-        live.shutdown()
-    (path,) = paths
-    assert path is not None
+    _, path = live_session_ended(options, plan, failed)
     report = build_report(path)
     (entry,) = report.streams
     assert str(port) in entry.last_error  # the English, as the run said it (JSON, logs)
@@ -364,45 +291,6 @@ def test_more_nodes_under_one_id_than_a_page_asks_are_each_kept_as_rejected(
     finally:
         store.close()
     assert all(f'"SKU-{n}"' in raws for n in range(1, 30))
-
-
-@pytest.mark.parametrize("change", [{}, {"amount": "6.00"}])
-def test_a_session_keyed_by_amount_before_r21_continued_counts_its_refund_once(
-    tmp_path: Path, change: dict[str, object]
-) -> None:
-    """Rejected items / old sessions (A, wrong number): before 30 Nov 05:55 (R21hunt21in F5) a
-    refund without an id was kept under ``5001:refund:5``, not ``5001:refund=5``; the rename
-    to its place key (R26hunt26shop F3) looked for the second form only. A session the code of
-    then wrote (5a15a29, GraphQL; checked with that code itself, runchg.sh), continued, counted
-    its refund twice even unchanged: GMV $7.00 for $12.00. The session here has its key put
-    back to that form, as that code kept it. Now either form is that refund's."""
-    session = tmp_path / "s.adsession"
-    with _RefundsWithoutId() as shop:
-        order = shop.add_order([("MUG", 3, "5.00")])
-        shop.refund(order, "5.00", [("MUG", 1)])
-        shop.add_order([("PEN", 1, "2.00")])
-        _run_until(shop.shop_url, shop.static_token, session, lambda: _updates(session) >= 1)
-        with sqlite3.connect(session) as db:
-            db.execute(
-                "UPDATE order_updates SET id = '5001:refund:5', refund_id = '' "
-                "WHERE id = '5001:refund:#1'"
-            )
-        db.close()
-        with shop.lock:
-            shop.orders[0].refunds[0].update(change)
-            shop.orders[0].updated = shop._tick()
-            asked = len(shop.queries)
-        # Its order read again (the page from the stored cursor, then it by its id) and past.
-        _run_until(
-            shop.shop_url,
-            shop.static_token,
-            session,
-            lambda: len(shop.queries) >= asked + 4,
-        )
-    report = build_report(session)
-    assert report.ledger.gmv_by_currency == {"USD": Decimal("12.00")}
-    assert _updates(session) == 1
-    assert len(report.rejected) == len(change)  # the changed copy listed, not counted
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report
 
 from .feed_parts import shopify_until
+from .shop_parts import GraphQLRefundsWithoutId
 
 
 def _stored(session: Path) -> int:
@@ -96,33 +97,13 @@ def test_a_lower_case_code_is_read_as_its_code_by_both_shopify_apis(
     assert report.rejected == []
 
 
-class _RefundsWithoutIds(ShopifyGraphQLServer):
-    """Shopify GraphQL whose refunds come with ``"id": null`` (a broken proxy or app: Refund.id
-    is ``ID!``), in the orders query and in ``order(id:)`` alike."""
-
-    def handle(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> Reply:
-        reply = super().handle(method, path, query, headers, body)
-        answer = json.loads(reply.body)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(data, dict):
-            return reply
-        orders = data.get("orders")
-        nodes = orders["nodes"] if isinstance(orders, dict) else list(data.values())
-        for node in nodes:
-            for refund in (node or {}).get("refunds") or []:
-                refund["id"] = None
-        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
-
-
 def test_two_graphql_refunds_of_one_amount_without_ids_are_both_counted(tmp_path: Path) -> None:
     """F2: an order of $20.00 refunded $5.00 twice, each refund without an id: GraphQL keyed a
     refund without an id by its amount, so the second was "the first sent again" and dropped
     unsaid (GMV 15.00, nothing rejected), while REST keys it by its place in the order's
     refunds (round fifteen). Now both by the one rule: GMV 10.00."""
     session = tmp_path / "s.adsession"
-    with _RefundsWithoutIds() as shop:
+    with GraphQLRefundsWithoutId() as shop:
         order = shop.add_order([("MUG", 2, "10.00")])
         shop.refund(order, "5.00", [])
         shop.refund(order, "5.00", [])

@@ -23,41 +23,8 @@ from anchordesk.feeds.spec import FeedSpec
 from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report
 
+from .shop_parts import GraphQLRefundsWithoutId, RelabelledOrders
 from .test_round_twenty_four_shop import _run_until, _stored, _updates
-
-_INTERNAL = "Internal error. Looks like something went wrong on our end."
-
-
-class _AnotherOrdersId(ShopifyGraphQLServer):
-    """The orders page labels node ``labelled`` with the id of node ``named`` (a shop or proxy
-    mixing orders up), and says an error about it when ``erred``; asked by its id, every
-    order is itself."""
-
-    def __init__(self, labelled: int, named: int, *, erred: bool) -> None:
-        super().__init__()
-        self.labelled, self.named, self.erred = labelled, named, erred
-
-    def handle(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> Reply:
-        reply = super().handle(method, path, query, headers, body)
-        answer = json.loads(reply.body)
-        orders = (answer.get("data") or {}).get("orders") if isinstance(answer, dict) else None
-        if not isinstance(orders, dict) or "refunds" not in json.loads(body)["query"]:
-            return reply
-        nodes = orders["nodes"]
-        if len(nodes) > max(self.labelled, self.named):
-            node, other = nodes[self.labelled], nodes[self.named]
-            node["id"], node["legacyResourceId"] = other["id"], other["legacyResourceId"]
-            if self.erred:
-                answer["errors"] = [
-                    {
-                        "message": _INTERNAL,
-                        "path": ["orders", "nodes", self.labelled, "refunds"],
-                        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
-                    }
-                ]
-        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +44,7 @@ def test_an_order_read_in_part_under_another_orders_id_is_kept_as_rejected(
     money, its units) dropped without a word: 2 orders and nothing rejected for 3. Now it is
     kept as rejected, with why, its lines in the session; never summed under the other's."""
     session = tmp_path / "s.adsession"
-    with _AnotherOrdersId(labelled, named, erred=erred) as shop:
+    with RelabelledOrders(labelled, named, "refunds" if erred else None) as shop:
         shop.add_order([("MUG", 1, "2.00")])
         shop.add_order([(f"LAMP-{n}", 1, "10.00") for n in range(6)])
         shop.add_order([("PEN", 2, "2.00")])
@@ -184,24 +151,6 @@ def test_a_token_refused_then_quoted_bare_by_the_shop_is_masked_everywhere(
     assert "token **** was revoked" in " ".join(r.detail for r in report.rejected)
 
 
-class _RefundsWithoutId(ShopifyGraphQLServer):
-    """Shopify GraphQL whose refunds come with a null id (a broken proxy or app)."""
-
-    def handle(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> Reply:
-        reply = super().handle(method, path, query, headers, body)
-        answer = json.loads(reply.body)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(data, dict):
-            return reply
-        orders = data.get("orders")
-        for node in orders["nodes"] if isinstance(orders, dict) else data.values():
-            for refund in (node or {}).get("refunds") or []:
-                refund["id"] = None
-        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
-
-
 def test_a_session_keyed_by_amount_before_continued_counts_its_refund_once(
     tmp_path: Path,
 ) -> None:
@@ -212,7 +161,7 @@ def test_a_session_keyed_by_amount_before_continued_counts_its_refund_once(
     wrote: this code's file with its refund's key put back to that form, as that code kept it.
     Now the kept row takes its new key: counted once, and the second refund counted."""
     session = tmp_path / "s.adsession"
-    with _RefundsWithoutId() as shop:
+    with GraphQLRefundsWithoutId() as shop:
         order = shop.add_order([("MUG", 3, "5.00")])
         shop.refund(order, "5.00", [("MUG", 1)])
         _run_until(shop.shop_url, shop.static_token, session, lambda: _updates(session) >= 1)

@@ -235,6 +235,12 @@ class ShopifyOrdersAdapter:
             return self.token.request()
         headers = {"X-Shopify-Access-Token": self.token.use()}
         since, updated = self._split_cursor(cursor)
+        if self._resumed_without_updates is None:
+            # Past some orders, but not yet past a window of updated ones (the run before
+            # stopped first): its first page holds new orders only, no floor for the changes
+            # of the others. Never decided, updated orders were not asked for until a new
+            # order came, and then from its time: a refund made before it never counted.
+            self._resumed_without_updates = since > 0 and not updated
         # Set again by an ids-only call of new orders only: one left from the call before made
         # a page of updated orders past the cap read as the search for a new order's id, and
         # that page was asked for ever (its window never handed the turn to new orders).

@@ -118,11 +118,17 @@ _PLACE_KEY = re.compile(r"#[1-9][0-9]*")
 _SHOPIFY_KIND = "shopify-orders"
 
 
-def _colon_key(update: OrderUpdate) -> str:
-    """The key a refund without an id was kept under until 30 Nov 2026 05:55 (R21hunt21in F5
-    gave it "=", another shape than an id's): ``5001:refund:5``, ``5001:refund:all``."""
+def _old_keys(update: OrderUpdate) -> list[tuple[str, str]]:
+    """Every (key, refund id) a Shopify refund without an id was kept under before its place
+    (``5001:refund:#1``), newest first. These are all the forms the code ever wrote (git log
+    of show/feed_items.py and feeds/shopify*.py): ``5001:refund=5`` (GraphQL from 30 Nov 05:55
+    to 08:11, R21hunt21in F5); ``5001:refund:5`` (GraphQL until 05:55; REST from 29 Nov 22:20
+    to 30 Nov 05:00, R19); ``5001:refund:None`` with the refund id "None" (REST until 29 Nov
+    22:20: a null id read as the text "None")."""
+    by_amount = replace(update, refund_id="")
     amount = "all" if update.refund is None else format(update.refund.normalize(), "f")
-    return f"{update.order_id}:refund:{amount}"
+    colon = replace(update, refund_id=amount).id
+    return [(by_amount.id, ""), (colon, ""), (replace(update, refund_id="None").id, "None")]
 
 
 __all__ = [
@@ -780,10 +786,10 @@ class SessionStore:
     def _amount_key_renamed(self, update: OrderUpdate) -> None:
         """A Shopify refund without an id is keyed by its place in its order's refunds
         (``5001:refund:#1``); a session written before 30 Nov 2026 (REST until R19, GraphQL
-        until R24) kept it under its amount: ``5001:refund=5``, and before 05:55 that day (R21)
-        ``5001:refund:5``. Continued, that refund came again under its new key and was counted a
+        until R24) kept it under another key (:func:`_old_keys`: its amount in two forms, or
+        REST's "None"). Continued, that refund came again under its new key and was counted a
         second time ($10 of refunds counted $15). The first time it comes, the row kept under
-        an amount key (either form) takes the new key when it is that very refund (its time,
+        an old key (any form) takes the new key when it is that very refund (its time,
         amount, currency and units), or else the one such row of its order created at its time
         (changed by the shop since: :meth:`_changed_since`): counted once; a later refund of
         that amount comes at another place, and is new. Shopify's feed only: another feed's
@@ -794,15 +800,13 @@ class SessionStore:
             update.source.partition("#")[0] != _SHOPIFY_KIND
         ):
             return
-        by_amount = replace(update, refund_id="")
-        old_ids = [by_amount.id, _colon_key(by_amount)]
         try:
-            for old_id in old_ids:
+            for old_id, old_refund_id in _old_keys(update):
                 row = self._db.execute(
                     "SELECT source, id, order_id, received_at, at, status, refund, currency,"
                     " refund_id, lines FROM order_updates WHERE source = ? AND id = ?"
-                    " AND refund_id = ''",
-                    (update.source, old_id),
+                    " AND refund_id = ?",
+                    (update.source, old_id, old_refund_id),
                 ).fetchone()
                 if row is not None and (
                     replace(update_from_row(row)[0], refund_id=update.refund_id) == update
@@ -820,22 +824,24 @@ class SessionStore:
         )
 
     def _changed_since(self, update: OrderUpdate) -> str:
-        """The key of the one row kept under an amount key of ``update``'s order (either form:
-        ``5001:refund=5``, ``5001:refund:5``, ``…all``) created when ``update`` was (its ``at``:
+        """The key of the one row kept under an old key of ``update``'s order (any form of
+        :func:`_old_keys`, of any amount) created when ``update`` was (its ``at``:
         Shopify never changes a refund's creation time), or "" (none, or more than one: which
         is this refund cannot be told). A refund the shop changed since (its amount, its units)
         missed the exact match and was counted under both keys ($5.00 and $6.00 for one
         refund); renamed, the new copy is the changed one the store lists, not counted."""
         if not update.at:
             return ""
-        # The order's amount keys, by the (source, id) index: "...:refund=" up to "...:refund>",
-        # "...:refund:" up to "...:refund;" (its refunds with an id there too: not without one).
-        equals = replace(update, refund_id="", refund=None).id.removesuffix("all")
-        colon = _colon_key(replace(update, refund_id="", refund=None)).removesuffix("all")
+        # The order's old keys, by the (source, id) index: "...:refund=" up to "...:refund>",
+        # "...:refund:" up to "...:refund;" (its refunds with an id there too: not without one),
+        # and "...:refund:None" (_old_keys).
+        equals, colon, null = (key for key, _ in _old_keys(replace(update, refund=None)))
+        equals, colon = equals.removesuffix("all"), colon.removesuffix("all")
         rows = self._db.execute(
-            "SELECT id, at FROM order_updates WHERE source = ? AND refund_id = ''"
-            " AND status = 'refunded' AND ((id >= ? AND id < ?) OR (id >= ? AND id < ?))",
-            (update.source, equals, equals[:-1] + ">", colon, colon[:-1] + ";"),
+            "SELECT id, at FROM order_updates WHERE source = ? AND status = 'refunded'"
+            " AND ((refund_id = '' AND ((id >= ? AND id < ?) OR (id >= ? AND id < ?)))"
+            " OR (refund_id = 'None' AND id = ?))",
+            (update.source, equals, equals[:-1] + ">", colon, colon[:-1] + ";", null),
         ).fetchall()
         same_time = [kept_id for kept_id, at in rows if at == update.at]
         return same_time[0] if len(same_time) == 1 and isinstance(same_time[0], str) else ""

@@ -1,0 +1,145 @@
+"""Shared parts of the Shopify and session tests: the local shops a broken proxy or app would
+make of the test shops (tests/feeds), a session put back to the key form an older version
+wrote, and a live session run to its end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from feed_servers import Reply, ShopifyOrdersServer
+from platform_servers import ShopifyGraphQLServer
+from servers import wait_until
+
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShow, LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
+
+INTERNAL = "Internal error. Looks like something went wrong on our end."
+
+
+class RelabelledOrders(ShopifyGraphQLServer):
+    """The orders page labels node ``labelled`` with the id of node ``named`` (a shop or proxy
+    mixing orders up) and, when ``error_at`` names one of its fields, says an error about that
+    field (read in part). ``blanked``: what of it comes null ("createdAt", "lineItems", or
+    "line ids"). Asked by its id, every order is itself."""
+
+    def __init__(
+        self, labelled: int, named: int, error_at: str | None, blanked: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__()
+        self.labelled, self.named, self.error_at, self.blanked = labelled, named, error_at, blanked
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        orders = (answer.get("data") or {}).get("orders") if isinstance(answer, dict) else None
+        if not isinstance(orders, dict) or "refunds" not in json.loads(body)["query"]:
+            return reply
+        nodes = orders["nodes"]
+        if len(nodes) > max(self.labelled, self.named):
+            node, other = nodes[self.labelled], nodes[self.named]
+            node["id"], node["legacyResourceId"] = other["id"], other["legacyResourceId"]
+            if "createdAt" in self.blanked:
+                node["createdAt"] = None
+            if "lineItems" in self.blanked:
+                node["lineItems"] = None
+            if "line ids" in self.blanked:
+                for line in node["lineItems"]["nodes"]:
+                    line["id"] = None
+            if self.error_at is not None:
+                answer["errors"] = [
+                    {
+                        "message": INTERNAL,
+                        "path": ["orders", "nodes", self.labelled, self.error_at],
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    }
+                ]
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+class GraphQLRefundsWithoutId(ShopifyGraphQLServer):
+    """Shopify GraphQL whose refunds come with ``"id": null`` (a broken proxy or app: Refund.id
+    is ``ID!``), in the orders query and in ``order(id:)`` alike."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            return reply
+        orders = data.get("orders")
+        nodes = orders["nodes"] if isinstance(orders, dict) else list(data.values())
+        for node in nodes:
+            for refund in (node or {}).get("refunds") or []:
+                refund["id"] = None
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+class RestRefundsWithoutId(ShopifyOrdersServer):
+    """Shopify REST whose refunds come with ``"id": null`` (a broken proxy or app)."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        answer: Any = json.loads(reply.body)
+        if not isinstance(answer, dict) or not isinstance(answer.get("orders"), list):
+            return reply
+        for order in answer["orders"]:
+            for refund in order.get("refunds") or []:
+                refund["id"] = None
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def kept_as_before(session: Path, keys: dict[str, tuple[str, str] | None]) -> None:
+    """The session's refunds kept under their place (``5001:refund:#1``) put back under the
+    key and refund id an older version kept them under (``keys``: place key -> (key, refund
+    id)), or dropped (None: that version kept no such refund). The rows are otherwise the
+    ones that version wrote: the probes of R28/R29hunt…shop compared them column by column
+    with sessions the old code itself wrote (/work/hunt/hunt29shop/oldrows.sh)."""
+    with sqlite3.connect(session) as db:
+        for place, old in keys.items():
+            if old is None:
+                db.execute("DELETE FROM order_updates WHERE id = ?", (place,))
+            else:
+                db.execute(
+                    "UPDATE order_updates SET id = ?, refund_id = ? WHERE id = ?", (*old, place)
+                )
+    db.close()
+
+
+def live_session_ended(
+    options: LiveOptions,
+    plan: LiveShowPlan,
+    until: Callable[[LiveShow], bool],
+    after: Callable[[LiveShow], None] | None = None,
+) -> tuple[LiveShow, Path]:
+    """A live session begun, ended once ``until`` holds (within 30 s), then ``after`` (before
+    the outputs stop), the media stopped and the show shut down: the show and its session."""
+    live = build_live_show(options, plan)
+    live.media.start()
+    paths: list[Path | None] = []
+
+    async def run() -> None:
+        live.begin_session(SessionMode.LIVE)
+        await asyncio.to_thread(wait_until, lambda: until(live), 30.0)
+        paths.append(await live.end_session())
+        if after is not None:
+            await asyncio.to_thread(after, live)
+        await asyncio.to_thread(live.media.stop, 3.0)
+
+    try:
+        asyncio.run(run())
+    finally:
+        live.shutdown()
+    (path,) = paths
+    assert path is not None
+    return live, path
