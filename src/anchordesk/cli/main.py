@@ -425,6 +425,20 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
                 "already (>> or <>): a recording never goes over or after another file's "
                 "data; send it to a new file (> FILE)"
             )
+    if args.session is not None:
+        from anchordesk.core.disk import own_descriptor
+
+        descriptor = own_descriptor(args.session)
+        if descriptor is not None and _file_with_data(descriptor):
+            # ``--session /dev/stdout >> old.adsession``: SQLite opens the file behind the
+            # descriptor by its name, and the run went on in the old session (its orders,
+            # its figures) as if it had been named: a ``>>`` meant "after it", never "in it".
+            where = "standard output" if descriptor == 1 else f"descriptor {descriptor}"
+            raise UserError(
+                f"anchordesk live: --session {args.session}: {where} is a file that holds "
+                "data already (>> or <>): a session is continued only by naming its file "
+                "(--session FILE); send a new one to a new file (> FILE)"
+            )
     if args.stats is not None:
         from anchordesk.core.disk import own_descriptor
 
