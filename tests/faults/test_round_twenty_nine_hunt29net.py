@@ -6,11 +6,18 @@ loopback and the real network child where a test says so.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from packetgen import PacketGenerator
+from servers import wait_until
+
+from anchordesk.media.recording import STALL_S, RecordingOutput
+from faults.conftest import Clock
 from faults.live_runs import SMALL, child_env
 
 
@@ -49,3 +56,35 @@ def test_a_session_into_standard_output_on_a_file_holding_data_is_refused(
         )
         assert first.read_bytes() == kept
         assert not (tmp_path / "b.mkv").exists()
+
+
+def test_a_recording_stuck_in_a_write_is_said_stuck_not_live(
+    tmp_path: Path, generator: PacketGenerator, clock: Clock
+) -> None:
+    # Before: a recording into a pipe whose reader stopped reading kept "state": "live" in
+    # --stats (and the window's figures) beside "nothing could be written to f.mkv for 7 s".
+    fifo = tmp_path / "f.mkv"
+    os.mkfifo(fifo)
+    read_end = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader that reads nothing
+    filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(filler, b"#" * 4096)
+    os.close(filler)
+    recording = RecordingOutput(fifo, clock=clock, space_guard=None)
+    try:
+        recording.start(generator.templates)
+        for packet in generator.packets(1.0):
+            recording.send(packet)
+        wait_until(lambda: str(recording.status().state) == "live", 30, what="the writer")
+        clock.now_s = STALL_S + 3  # the writer has finished nothing since
+        stuck = recording.status()
+        assert str(stuck.state) == "stuck"
+        assert stuck.last_error == (
+            f"nothing could be written to {fifo} for 7 s (a pipe nobody reads, or a stuck disk)"
+        )
+        assert stuck.bitrate_kbps == 0.0
+        recording.stop(timeout_s=0.5)
+    finally:
+        os.close(read_end)
+    assert str(recording.status().state) == "failed"
