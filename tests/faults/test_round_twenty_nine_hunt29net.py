@@ -88,3 +88,29 @@ def test_a_recording_stuck_in_a_write_is_said_stuck_not_live(
     finally:
         os.close(read_end)
     assert str(recording.status().state) == "failed"
+
+
+def test_a_cameras_own_stop_does_not_wait_for_a_url_being_opened() -> None:
+    # Before: a camera URL whose server accepts and never answers holds the grab thread in the
+    # reader's open (5 s); the camera's stop() joined it for 3 s (the run no longer waits on
+    # the camera since R28, but the window's camera switch calls this stop itself).
+    import socket
+    import time
+
+    from anchordesk.media.sources.base import SourceState
+    from anchordesk.media.sources.camera import CameraSource
+
+    mute = socket.create_server(("127.0.0.1", 0))
+    mute.settimeout(30)
+    camera = CameraSource(f"http://127.0.0.1:{mute.getsockname()[1]}/camera.mp4")
+    try:
+        camera.start()
+        connection, _ = mute.accept()  # the grab thread is in the open now
+        asked_s = time.monotonic()
+        camera.stop()
+        took_s = time.monotonic() - asked_s
+        connection.close()
+    finally:
+        mute.close()
+    assert took_s < 1.0  # 0.00 s; 3.00 s before
+    assert camera.status().state is SourceState.STOPPED
