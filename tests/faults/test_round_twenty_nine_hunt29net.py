@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from packetgen import PacketGenerator
-from servers import wait_until
+from servers import NginxRtmp, wait_until
 
 from anchordesk.media.recording import STALL_S, RecordingOutput
 from faults.conftest import Clock
@@ -140,3 +140,36 @@ def test_portaudio_is_left_to_the_system_at_exit_with_this_sounddevice() -> None
     assert done.returncode == 0, done.stderr
     assert "no _exit_handler" not in done.stdout, "sounddevice renamed its exit handler"
     assert "PortAudio terminated at exit" not in done.stdout
+
+
+def test_a_network_child_killed_from_outside_is_said_in_words(
+    nginx_rtmp: NginxRtmp, generator: PacketGenerator
+) -> None:
+    # Before: a network child killed (the system short of memory, another program): "the
+    # network process ended with code -9; retrying", Python's exit status for a signal.
+    import signal
+
+    from anchordesk.media.network_output import NetworkOutput
+    from anchordesk.media.packets import OutputState, OutputStatus
+
+    output = NetworkOutput(nginx_rtmp.url("round29-key"))
+    output.start(generator.templates)
+    for packet in generator.packets(1.0):
+        output.send(packet)
+    wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="LIVE")
+    assert output._child is not None
+    output._child.process.send_signal(signal.SIGKILL)
+
+    def down() -> OutputStatus | None:
+        status = output.status()
+        if status.state is OutputState.RECONNECTING:
+            return status
+        for packet in generator.packets(0.1):  # the end is found writing to it
+            output.send(packet)
+        return None
+
+    said = wait_until(down, 30, what="the child's end")
+    output.stop(timeout_s=2)
+    assert said.last_error == (
+        "the network process was ended by the signal SIGKILL (killed from outside)"
+    )
