@@ -173,3 +173,27 @@ def test_a_network_child_killed_from_outside_is_said_in_words(
     assert said.last_error == (
         "the network process was ended by the signal SIGKILL (killed from outside)"
     )
+
+
+def test_a_session_named_and_given_standard_output_too_is_refused(tmp_path: Path) -> None:
+    # Before: `--session s.adsession > s.adsession` (or `2> s.adsession`): SQLite wrote its
+    # pages into the file and the run's lines went over them; "Session kept in s.adsession",
+    # exit 0, and `report` then said "not a usable session file (unsupported file format)".
+    session = tmp_path / "s.adsession"
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+               "--record", str(tmp_path / "a.mkv"), "--session", str(session)]  # fmt: skip
+    for stream, name in (("stdout", "standard output"), ("stderr", "standard error")):
+        with session.open("wb") as shared:
+            other = subprocess.PIPE
+            run = subprocess.run(
+                command, stdout=shared if stream == "stdout" else other,
+                stderr=shared if stream == "stderr" else other, timeout=120,
+                env=child_env(tmp_path),
+            )  # fmt: skip
+        said = (session.read_bytes() if stream == "stderr" else run.stderr).decode()
+        assert run.returncode == 2, said
+        assert said == (
+            f"error: anchordesk live: --session {session}: {name} goes into this same file: "
+            "the run's lines would land in the session; send them elsewhere\n"
+        )
+        assert not (tmp_path / "a.mkv").exists()
