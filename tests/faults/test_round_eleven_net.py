@@ -158,7 +158,7 @@ def test_a_recording_whose_pipe_stopped_being_read_is_said_stuck_and_the_stop_do
         for output in json.loads(line)["outputs"]
         if output["last_error"] is not None
     ]
-    assert said and said[0]["state"] == "live" and said[0]["bitrate_kbps"] == 0.0
+    assert said and said[0]["state"] == "stuck" and said[0]["bitrate_kbps"] == 0.0
     assert said[0]["last_error"].startswith(f"nothing could be written to {fifo} for ")
     # Said stuck at once at the stop, not after waiting 1.5 s more for the writer.
     assert f"error: cannot finish the recording: nothing could be written to {fifo} for " in (

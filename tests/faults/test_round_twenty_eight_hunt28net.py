@@ -9,12 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from packetgen import PacketGenerator
-from servers import NginxRtmp, video_frame_times_s, wait_until
+from servers import NginxRtmp, wait_until
 
-from anchordesk.media.network_output import NetworkOutput
-from anchordesk.media.packets import EncodedPacket, OutputState
-from faults.test_round_twenty_six_hunt26lag import KEY, first_picture_index, gated_child
+from faults.child_parts import LateChild
 
 
 def test_a_child_ready_while_the_attempt_looks_elsewhere_still_starts_at_the_newest_keyframe(
@@ -25,39 +22,24 @@ def test_a_child_ready_while_the_attempt_looks_elsewhere_still_starts_at_the_new
     # (the deadlines, slow on a loaded machine) was seen as "already ready" and the queue was
     # sent from its oldest keyframe, 2 s behind (the full suite's "first picture 0, not 60").
     # Here the attempt's look at its deadlines is held until the child has said "ready".
-    generator = PacketGenerator(width=320, height=240, fps=30, gop_s=1.0)
-    gate = tmp_path / "child-may-start"
-    output = NetworkOutput(nginx_rtmp.url(KEY), child_command=gated_child(gate))
-    look_at_deadlines = output._stall_reason
+    late = LateChild(nginx_rtmp, tmp_path)
+    look_at_deadlines = late.output._stall_reason
 
     def slow_look(child, *args):  # type: ignore[no-untyped-def]
-        if gate.exists():
+        if late.gate.exists():
             assert child.ready.wait(30), "the child never said it was ready"
         return look_at_deadlines(child, *args)
 
-    output._stall_reason = slow_look  # type: ignore[method-assign]
+    late.output._stall_reason = slow_look  # type: ignore[method-assign]
     try:
-        made: list[EncodedPacket] = list(generator.packets(3.0))
-        output.start(generator.templates)
-        for packet in made:
-            output.send(packet)
-        wait_until(
-            lambda: (child := output._child) is not None and child.media_since_s is not None,
-            20,
-            what="the attempt to take the first packets",
-        )
-        gate.touch()  # the child starts now, 3 s of stream later
-        wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="LIVE")
-        for packet in generator.packets(1.0):
-            output.send(packet)
-        output.stop(timeout_s=5)
+        late.start()
+        for packet in late.made:
+            late.output.send(packet)
+        late.wait_for_the_attempt()
+        late.go_live()
     finally:
-        generator.close()
-    [recording] = nginx_rtmp.recordings()
-    frames = video_frame_times_s(recording)
-    assert frames[0][1], "the stream must start with a keyframe"
-    assert first_picture_index(recording, generator.width) == 60
-    assert len(frames) == 60
+        late.close()
+    late.assert_started_at_the_newest_keyframe()
 
 
 def test_a_recording_sent_into_a_pipe_is_not_said_to_be_kept_and_one_into_a_file_names_it(

@@ -9,31 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
-import numpy as np
 from packetgen import PacketGenerator
-from servers import NginxRtmp, video_frame_times_s, wait_until
+from servers import NginxRtmp, wait_until
 
-from anchordesk.media.network_child import child_command
 from anchordesk.media.network_output import NetworkOutput
-from anchordesk.media.packets import EncodedPacket, OutputState
-
-KEY = "round26-secret-key"
-
-
-def gated_child(gate: Path) -> list[str]:
-    """The network child, started only once ``gate`` exists (as slow as the test says)."""
-    wait = 'while [ ! -e "$0" ]; do sleep 0.02; done; exec "$@"'
-    return ["sh", "-c", wait, str(gate), *child_command()]
-
-
-def first_picture_index(recording: Path, width: int) -> int:
-    """The frame number of the first picture of ``recording``: PacketGenerator draws a bright
-    bar at column ``4 * index`` (modulo the width) of an otherwise flat picture."""
-    with av.open(str(recording)) as container:
-        frame = next(container.decode(video=0))
-    columns = frame.to_ndarray(format="gray").astype(np.float64).mean(axis=0)
-    return round(int(np.argmax(columns[: width - 15])) / 4) % (width // 4)
+from anchordesk.media.packets import OutputState
+from faults.child_parts import KEY, LateChild, gated_child
 
 
 def test_a_connection_starts_at_the_keyframe_made_when_its_child_was_ready(
@@ -44,38 +25,22 @@ def test_a_connection_starts_at_the_keyframe_made_when_its_child_was_ready(
     # packets queued behind it came in one burst: the first seconds of every connection were
     # up to 3.3 s behind the host (R24hunt24lag2, left). Here the child is ready after 3 s of
     # stream (keyframes at 0, 1 and 2 s): the stream must start at the one of 2 s.
-    generator = PacketGenerator(width=320, height=240, fps=30, gop_s=1.0)
-    gate = tmp_path / "child-may-start"
-    output = NetworkOutput(nginx_rtmp.url(KEY), child_command=gated_child(gate))
+    late = LateChild(nginx_rtmp, tmp_path)
     try:
-        made: list[EncodedPacket] = list(generator.packets(3.0))
-        output.start(generator.templates)
+        late.start()
         # The first packet waits for the attempt (its deadline runs from it), then the rest.
-        first_keyframe = next(i for i, p in enumerate(made) if p.kind == "video")
-        for packet in made[: first_keyframe + 1]:
-            output.send(packet)
-        wait_until(
-            lambda: (child := output._child) is not None and child.media_since_s is not None,
-            20,
-            what="the attempt to take the first packet",
-        )
-        for packet in made[first_keyframe + 1 :]:
-            output.send(packet)
-        gate.touch()  # the child starts now, 3 s of stream later
-        wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="LIVE")
-        for packet in generator.packets(1.0):
-            output.send(packet)
-        output.stop(timeout_s=5)
+        first_keyframe = next(i for i, p in enumerate(late.made) if p.kind == "video")
+        for packet in late.made[: first_keyframe + 1]:
+            late.output.send(packet)
+        late.wait_for_the_attempt()
+        for packet in late.made[first_keyframe + 1 :]:
+            late.output.send(packet)
+        late.go_live()
     finally:
-        generator.close()
-    [recording] = nginx_rtmp.recordings()
-    frames = video_frame_times_s(recording)
-    assert frames[0][1], "the stream must start with a keyframe"
-    # Before: picture 0 (3 s old when the server got it) and all 120 frames behind it.
-    assert first_picture_index(recording, generator.width) == 60
-    assert len(frames) == 60
+        late.close()
+    late.assert_started_at_the_newest_keyframe()
     # Nothing of the stream was lost: it had not begun (its very first connection was starting).
-    assert output.status().dropped_video_frames == 0
+    assert late.output.status().dropped_video_frames == 0
 
 
 def test_an_attempt_whose_child_is_never_ready_still_has_its_deadline(

@@ -220,6 +220,11 @@ def test_a_lost_connection_in_words_is_today_s_english_line(child_said: str, eng
             "the network process ended with code -9",
         ),
         (
+            network_output._PROCESS_KILLED,
+            {"signal": "SIGKILL"},
+            "the network process was ended by the signal SIGKILL (killed from outside)",
+        ),
+        (
             network_output._CANNOT_START_PROCESS,
             {"error": "[Errno 24] Too many open files"},
             "cannot start the network process: [Errno 24] Too many open files",

@@ -425,6 +425,28 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
                 "already (>> or <>): a recording never goes over or after another file's "
                 "data; send it to a new file (> FILE)"
             )
+    if args.session is not None:
+        from anchordesk.core.disk import own_descriptor
+
+        descriptor = own_descriptor(args.session)
+        if descriptor is None and (stream := _written_by_a_standard_stream(args.session)):
+            # ``--session s.adsession > s.adsession``: SQLite wrote its pages there and the
+            # run's lines ("Session: …", "Recording kept …") went over them: "not a usable
+            # session file (unsupported file format)" after "Session kept", exit 0.
+            raise UserError(
+                f"anchordesk live: --session {args.session}: {stream} goes into this same "
+                "file: the run's lines would land in the session; send them elsewhere"
+            )
+        if descriptor is not None and _file_with_data(descriptor):
+            # ``--session /dev/stdout >> old.adsession``: SQLite opens the file behind the
+            # descriptor by its name, and the run went on in the old session (its orders,
+            # its figures) as if it had been named: a ``>>`` meant "after it", never "in it".
+            where = "standard output" if descriptor == 1 else f"descriptor {descriptor}"
+            raise UserError(
+                f"anchordesk live: --session {args.session}: {where} is a file that holds "
+                "data already (>> or <>): a session is continued only by naming its file "
+                "(--session FILE); send a new one to a new file (> FILE)"
+            )
     if args.stats is not None:
         from anchordesk.core.disk import own_descriptor
 
@@ -515,6 +537,28 @@ def _shares_standard_error(path: Path) -> bool:
     return (named.st_dev, named.st_ino) == (errors.st_dev, errors.st_ino) and not (
         stat.S_ISCHR(named.st_mode)
     )
+
+
+def _written_by_a_standard_stream(path: Path) -> str | None:
+    """Which of standard output and error is the file ``path`` names (a regular file), if
+    either: a session is written in place, at offsets, and lines written there too land over
+    its pages."""
+    import stat
+
+    try:
+        named = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(named.st_mode):
+        return None
+    for descriptor, name in ((1, "standard output"), (2, "standard error")):
+        try:
+            stream = os.fstat(descriptor)
+        except OSError:
+            continue
+        if (stream.st_dev, stream.st_ino) == (named.st_dev, named.st_ino):
+            return name
+    return None
 
 
 def _closed_descriptor(path: Path) -> int | None:

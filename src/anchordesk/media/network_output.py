@@ -54,6 +54,7 @@ import logging
 import math
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -145,6 +146,11 @@ _RELAY_NOT_TAKING: Final = QT_TRANSLATE_NOOP(
 _STALLED: Final = QT_TRANSLATE_NOOP("Network", "stalled: no progress for {seconds} s")
 _SERVER_CLOSED: Final = QT_TRANSLATE_NOOP("Network", "the server closed the connection")
 _PROCESS_ENDED: Final = QT_TRANSLATE_NOOP("Network", "the network process ended with code {code}")
+# Ended by a signal: Python's exit status -9 said "ended with code -9" (the system short of
+# memory, or another program, killed it).
+_PROCESS_KILLED: Final = QT_TRANSLATE_NOOP(
+    "Network", "the network process was ended by the signal {signal} (killed from outside)"
+)
 _SLOW_UPLINK: Final = QT_TRANSLATE_NOOP(
     "Network", "uplink too slow: dropped {frames} frames, delay kept under {seconds} s"
 )
@@ -1252,6 +1258,12 @@ class NetworkOutput:
         code = child.process.poll()
         if code is None or code == 0:
             return Words(_SERVER_CLOSED)
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            return Words(_PROCESS_KILLED, signal=name)
         return Words(_PROCESS_ENDED, code=str(code))
 
     def _end_child(self, child: _Child, graceful: bool) -> None:

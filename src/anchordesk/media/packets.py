@@ -59,6 +59,9 @@ class OutputState(enum.StrEnum):
     STOPPED = "stopped"
     FAILED = "failed"  # the recording could not be written (disk full, bad path)
     WAITING = "waiting"  # the recording stopped for a full disk; it goes on when there is room
+    # The recording has packets to write and has finished none for a while (a pipe nobody
+    # reads, a disk that hangs): what its status says, never a state its writer is in.
+    STUCK = "stuck"
 
 
 @dataclass(frozen=True)

@@ -458,7 +458,9 @@ class RecordingOutput:
             return OutputStatus(
                 name=self.name,
                 kind="recording",
-                state=self._state,
+                # "live" beside "nothing could be written … for 7 s" (--stats, the window's
+                # figures): the state of a writer blocked in a write is that it is stuck.
+                state=self._state if stall is None else OutputState.STUCK,
                 bytes_written=self._bytes_before + self._bytes_written,
                 bitrate_kbps=0.0 if stall is not None else self._bitrate_kbps,
                 dropped_packets=self._dropped_packets,

@@ -68,7 +68,7 @@ class RecordingIndicator(QLabel):
 
     def update_health(self, health: HealthState) -> None:
         self._health = health
-        recording = health.recording in ("live", "connecting", "waiting")
+        recording = health.recording in ("live", "connecting", "waiting", "stuck")
         self.setVisible(recording)
         if not recording:
             return

@@ -159,8 +159,8 @@ class HealthState:
     cpu_percent: float = 0.0
     recording_bytes: int = 0
     recording_free_bytes: int | None = None  # free on the recording's disk, when recording
-    # The recording's state (connecting | live | waiting | stopped | failed): "waiting" after a
-    # stop for a full disk, until there is room for a new file.
+    # The recording's state (connecting | live | stuck | waiting | stopped | failed): "waiting"
+    # after a stop for a full disk, until there is room for a new file.
     recording: str = "stopped"
     recording_files: tuple[str, ...] = ()  # in order; the last is the one being written
     recording_gaps: tuple[str, ...] = ()  # one line per stop for a full disk (media's words)

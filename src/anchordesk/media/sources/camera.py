@@ -91,6 +91,9 @@ class CameraSource:
         self._source_id = next(_camera_ids)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # True while the grab thread is in the reader's open (a URL's server that accepts and
+        # never answers holds it for the open's 5 s timeout): it holds no device yet.
+        self._opening = False
         self._lock = threading.Lock()
         self._state = SourceState.STOPPED
         self._detail = ""
@@ -123,14 +126,23 @@ class CameraSource:
     def start(self) -> None:
         with self._lock:
             self._state = SourceState.STARTING
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"grab {self.name}", daemon=True)
+        # A thread of an earlier start may still be in an open (stop() leaves it): its own
+        # event stays set, so it ends there instead of grabbing beside the new one.
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(self._stop,), name=f"grab {self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
+        with self._lock:
+            opening = self._opening
+        if self._thread is not None and not opening:
             # A blocked driver read returns within its own timeout; do not hang the exit on it.
+            # Joined so that the device is released before it is opened again (a camera
+            # switch). A thread still opening is not waited for (up to 3 s, the window's
+            # camera switch frozen): it releases what it opens itself, seeing its stop.
             self._thread.join(timeout=3.0)
         with self._lock:
             self._state = SourceState.STOPPED
@@ -217,12 +229,22 @@ class CameraSource:
                         self._retry_interval_s,
                     )
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            capture = self._open()
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            with self._lock:
+                self._opening = True
+            try:
+                capture = self._open()
+            finally:
+                with self._lock:
+                    self._opening = False
+            if stop.is_set():
+                if capture is not None:
+                    capture.release()
+                return
             if capture is None:
                 self._set_state(SourceState.LOST)
-                self._stop.wait(self._retry_interval_s)
+                stop.wait(self._retry_interval_s)
                 continue
             detail = self._describe(capture)
             with self._lock:
@@ -233,18 +255,18 @@ class CameraSource:
             else:
                 wanted = "{}x{} {:.0f} fps".format(*self._want)
                 log.info("%s opened: asked for %s, got %s", self.name, wanted, detail)
-            self._grab(capture)
+            self._grab(capture, stop)
             capture.release()
-            if not self._stop.is_set():
+            if not stop.is_set():
                 self._set_state(SourceState.LOST)
-                self._stop.wait(self._retry_interval_s)
+                stop.wait(self._retry_interval_s)
 
-    def _grab(self, capture: cv2.VideoCapture) -> None:
+    def _grab(self, capture: cv2.VideoCapture, stop: threading.Event) -> None:
         file_fps = capture.get(cv2.CAP_PROP_FPS) if self._is_file else 0.0
         frame_interval_s = 1.0 / file_fps if 1.0 <= file_fps <= 240.0 else 1.0 / 30.0
         next_due_s = self._monotonic()
         failures_in_a_row = 0
-        while not self._stop.is_set():
+        while not stop.is_set():
             ok, picture = capture.read()
             if not ok or picture is None:
                 if self._is_file and failures_in_a_row == 0:
@@ -266,5 +288,5 @@ class CameraSource:
                 # A file reads as fast as the disk allows; pace it at its own frame rate.
                 next_due_s = max(next_due_s + frame_interval_s, now_s - frame_interval_s)
                 delay_s = next_due_s - self._monotonic()
-                if delay_s > 0 and self._stop.wait(delay_s):
+                if delay_s > 0 and stop.wait(delay_s):
                     return
