@@ -173,4 +173,4 @@ class OrdersPanel(QWidget):
         self._rejected = sales.rejected_items
         self._say_rejected()
         self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
-        self.chart.set_bars([(title, float(units)) for title, units in sales.units_by_product])
+        self.chart.set_bars(list(sales.units_by_product))
