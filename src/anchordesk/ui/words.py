@@ -101,6 +101,13 @@ def quoted_text(text: str) -> str:
     return shown if len(shown) <= QUOTED_CHARS else shown[:QUOTED_CHARS] + "…"
 
 
+def unbroken(text: str) -> str:
+    """``text`` (an amount such as "BHD 1.234") never split across two lines when a list of
+    them wraps: orders in nine currencies written on one line made the window 2,275 px wide on
+    a 1366 screen; wrapped at any space, an amount's code and figure parted."""
+    return text.replace(" ", "\u00a0")
+
+
 def title_text(text: str) -> str:
     """``text`` from outside (a show's title, a file's name) as a window title shows it.
 

@@ -121,6 +121,8 @@
   // written out by the one formatter the window, the picture and the report use (the
   // browser's Intl wrote "$19.80" on a Japanese page where the window wrote "US$19.80").
   const money = (written, amount, currency) => written || `${amount} ${currency}`;
+  // An amount never parted across two lines ("KWD 123,456.789"): the GMV wraps between amounts.
+  const unbroken = (text) => text.replaceAll(" ", "\u00a0");
 
   function clock(seconds) {
     const s = Math.max(0, Math.floor(seconds));
@@ -219,8 +221,8 @@
     const written = state.sales.gmv_by_currency_text || {};
     const others = Object.entries(state.sales.gmv_by_currency || {})
       .filter(([code, amount]) => code !== currency && Number(amount) !== 0)
-      .map(([code, amount]) => money(written[code], amount, code));
-    $("gmv").textContent = money(state.sales.gmv_text, state.sales.gmv, currency) +
+      .map(([code, amount]) => unbroken(money(written[code], amount, code)));
+    $("gmv").textContent = unbroken(money(state.sales.gmv_text, state.sales.gmv, currency)) +
       (others.length ? ` (+ ${others.join(", ")})` : "");
     $("orders").textContent = count(state.sales.orders);
     $("opm").textContent = state.sales.orders_per_minute.toFixed(1);

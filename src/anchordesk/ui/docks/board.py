@@ -54,9 +54,10 @@ from anchordesk.show.prompts import (
     VIEWERS_DROP,
     Prompt,
 )
+from anchordesk.ui.docks.amounts import AmountsLabel
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.prompt_rules import rule_text
-from anchordesk.ui.words import plain_tooltip
+from anchordesk.ui.words import plain_tooltip, unbroken
 
 DASH = "—"
 MIN_SPAN_S = 60.0  # the sparkline's shortest time span
@@ -123,23 +124,28 @@ class BoardPanel(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(0)
-        names = ("viewers", "comments", "orders", "gmv", "conversion", "average")
+        names = ("viewers", "comments", "orders", "conversion", "gmv", "average")
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.3)
         big.setBold(True)
         for position, name in enumerate(names):
             caption = QLabel(self)
             caption.setTextFormat(Qt.TextFormat.PlainText)
-            value = QLabel(DASH, self)
+            money = name in ("gmv", "average")
+            # Money of many currencies wraps between them, each on a row of its own: in one
+            # of three columns, beside the others, it pushed the dock (and the window) wider
+            # than the screen (R29hunt29ui F1).
+            value = AmountsLabel(DASH, self) if money else QLabel(DASH, self)
             value.setTextFormat(Qt.TextFormat.PlainText)
             value.setObjectName(f"board_{name}")
             value.setFont(big)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            row, column = divmod(position, 3)
-            grid.addWidget(caption, row * 2, column)
-            grid.addWidget(value, row * 2 + 1, column)
+            row, column = (position - 2, 0) if money else (0, position)
+            grid.addWidget(caption, row * 2, column, 1, 1 if not money else 4)
+            grid.addWidget(value, row * 2 + 1, column, 1, 1 if not money else 4)
             self.captions[name] = caption
             self.values[name] = value
+
         self.sparkline = Sparkline(self)
         self.peak_label = QLabel(self)
         self.peak_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -439,4 +445,4 @@ def _money_list(amounts: tuple[tuple[str, Decimal], ...], currency: str, languag
     if not amounts:
         return format_money(Decimal(0), currency, language) if currency else DASH
     ordered = sorted(amounts, key=lambda item: (item[0] != currency, item[0]))
-    return " + ".join(format_money(amount, code, language) for code, amount in ordered)
+    return " + ".join(unbroken(format_money(amount, code, language)) for code, amount in ordered)

@@ -14,6 +14,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from anchordesk.core.money import format_number
+from anchordesk.ui.i18n import current_language
+
 
 class LineChart(QWidget):
     """The last ``capacity`` samples as a line; ``unit`` is appended to the newest value."""
@@ -68,22 +71,28 @@ class LineChart(QWidget):
 
 
 class BarChart(QWidget):
-    """Horizontal bars, one per (label, value), the longest bar first."""
+    """Horizontal bars, one per (label, count), the longest bar first."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._bars: list[tuple[str, float]] = []
+        self._bars: list[tuple[str, int]] = []
         self.setMinimumHeight(60)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
-    def set_bars(self, bars: Sequence[tuple[str, float]]) -> None:
+    def set_bars(self, bars: Sequence[tuple[str, int]]) -> None:
         ordered = sorted(bars, key=lambda bar: -bar[1])
         if ordered != self._bars:
             self._bars = ordered
             self.update()
 
-    def bars(self) -> list[tuple[str, float]]:
+    def bars(self) -> list[tuple[str, int]]:
         return list(self._bars)
+
+    @staticmethod
+    def count_text(count: int) -> str:
+        """A bar's count as the panels write it: 1,234,567 units were "1.23457e+06" (another
+        number), cut to "1.234" in a 40 px box (R29hunt29ui F3)."""
+        return format_number(count, current_language())
 
     def sizeHint(self) -> QSize:
         return QSize(200, 90)
@@ -97,7 +106,9 @@ class BarChart(QWidget):
             top = max(value for _, value in shown) or 1.0
             row_height = min(18.0, area.height() / len(shown))
             label_width = area.width() * 0.42
-            for i, (label, value) in enumerate(shown):
+            counts = [self.count_text(value) for _, value in shown]
+            count_width = 4 + max(painter.fontMetrics().horizontalAdvance(c) for c in counts)
+            for i, ((label, value), count) in enumerate(zip(shown, counts, strict=True)):
                 y = area.top() + i * row_height
                 text_rect = QRectF(area.left() + 2, y, label_width - 4, row_height)
                 painter.setPen(self.palette().text().color())
@@ -105,12 +116,12 @@ class BarChart(QWidget):
                     label, Qt.TextElideMode.ElideRight, int(text_rect.width())
                 )
                 painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter), elided)
-                bar_width = (area.width() - label_width - 40) * value / top
+                bar_width = max(0.0, area.width() - label_width - count_width) * value / top
                 bar = QRectF(area.left() + label_width, y + 3, max(1.0, bar_width), row_height - 6)
                 painter.fillRect(bar, QColor("#ff7043"))
                 painter.drawText(
-                    QRectF(bar.right() + 4, y, 40, row_height),
+                    QRectF(bar.right() + 4, y, count_width, row_height),
                     int(Qt.AlignmentFlag.AlignVCenter),
-                    f"{value:g}",
+                    count,
                 )
         painter.end()

@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import format_money, format_number
+from anchordesk.ui.docks.amounts import AmountsLabel
 from anchordesk.ui.docks.charts import BarChart
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import OrderRow, SalesState
+from anchordesk.ui.words import unbroken
 
 
 class OrderModel(RowTableModel):
@@ -86,7 +88,7 @@ class OrdersPanel(QWidget):
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.5)
         big.setBold(True)
-        self.gmv_value = QLabel("—", self)
+        self.gmv_value = AmountsLabel("—", self)
         self.rate_value = QLabel("—", self)
         self.count_value = QLabel("0", self)
         self.gmv_caption = QLabel(self)
@@ -105,6 +107,7 @@ class OrdersPanel(QWidget):
             value.setFont(big)
             board.addWidget(caption, 0, column)
             board.addWidget(value, 1, column)
+        board.setColumnStretch(0, 1)  # the GMV's column takes what the counts leave
         # Items a feed sent that are not counted (an absurd amount, unreadable): kept and
         # listed in the report; said here during the show too, never only afterwards.
         self.rejected_value = QLabel(self)
@@ -157,11 +160,11 @@ class OrdersPanel(QWidget):
     def update_sales(self, sales: SalesState) -> None:
         # Orders in other currencies are shown apart, never added into the show's GMV.
         others = [
-            format_money(amount, currency, current_language())
+            unbroken(format_money(amount, currency, current_language()))
             for currency, amount in sales.gmv_by_currency
             if currency != sales.currency and amount
         ]
-        text = format_money(sales.gmv, sales.currency, current_language())
+        text = unbroken(format_money(sales.gmv, sales.currency, current_language()))
         if others:
             text += "  (+ " + ", ".join(others) + ")"
         self.gmv_value.setText(text)
@@ -170,4 +173,4 @@ class OrdersPanel(QWidget):
         self._rejected = sales.rejected_items
         self._say_rejected()
         self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
-        self.chart.set_bars([(title, float(units)) for title, units in sales.units_by_product])
+        self.chart.set_bars(list(sales.units_by_product))
