@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
 from anchordesk.store import StoreWriter
 
-from .feed_parts import ingest_until
+from .feed_parts import ingest, ingest_until
 
 
 def _ended_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -236,3 +237,23 @@ def test_a_twitch_handshake_quoting_an_8_kb_header_is_said_short_and_masked(
     lines = [status] + [r.getMessage() for r in caplog.records if "Upgrade" in r.getMessage()]
     assert len(lines) >= 2 and all("invalid Upgrade header: xxx" in line for line in lines)
     assert all(len(line) < 300 and "TWITCHSEC" not in line for line in lines)
+
+
+def test_an_item_whose_type_quotes_the_token_is_rejected_with_its_kind_masked_and_cut(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A rejected item's kind (its "type" as sent) was kept, logged ("feed json: <type> t1
+    # rejected") and reported whole: a feed echoing the token there had it in all three, and
+    # a 100,000-character type was a 100 kB log line and column.
+    token = "Tk9sEcReT4v7QzL2mN8pX3wR6yB1cD5f"
+    session = tmp_path / "s.sqlite"
+    caplog.set_level(logging.WARNING, logger="anchordesk")
+    with JsonFeedServer(poll_ms=10) as server:
+        server.add_raw({"id": "t1", "type": "y" * 30 + token})
+        server.add_raw({"id": "t2", "type": "y" * 100_000 + token})
+        ingest(server, session, token=token)
+    with sqlite3.connect(session) as db:
+        kinds = sorted(kind for (kind,) in db.execute("SELECT kind FROM rejected_items"))
+    assert kinds == ["y" * 30 + "****", "y" * 39 + "…"]
+    said = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    assert len(said) == 2 and all(token[:6] not in line and len(line) < 700 for line in said)
