@@ -7,9 +7,11 @@ import json
 import logging
 import sqlite3
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
+from platform_servers import TwitchServer
 
 from anchordesk.core.redact import mask_urls
 from anchordesk.feeds.hub import FeedHub
@@ -257,3 +259,59 @@ def test_an_item_whose_type_quotes_the_token_is_rejected_with_its_kind_masked_an
     assert kinds == ["y" * 30 + "****", "y" * 39 + "…"]
     said = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
     assert len(said) == 2 and all(token[:6] not in line and len(line) < 700 for line in said)
+
+
+class _RefusingRefresh(TwitchServer):
+    """Refuses every refresh, quoting the refresh token and the client secret it was sent."""
+
+    def _token_grant(self, body: bytes) -> Reply:
+        form = dict(parse_qsl(body.decode()))
+        message = (
+            f"invalid refresh token {form.get('refresh_token')} for {form.get('client_secret')}"
+        )
+        return Reply(400, json.dumps({"status": 400, "message": message}).encode())
+
+
+def test_a_refused_refresh_quoting_the_refresh_token_is_logged_masked_by_the_viewer_count(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The viewer count's refresh, refused, logged Twitch's message as it came ("viewer count:
+    # Twitch refused the refresh token (invalid refresh token <it> for <the secret>)"): the
+    # chat's own path masks it, this one did not (feed secrets are not the log filter's).
+    server = _RefusingRefresh()
+    server.refresh_token, server.client_secret = "REFRESHSECRET0123456789", "CLIENTSECRET98765432"
+    keys = {
+        "twitch-chat": server.token,
+        "twitch-chat-refresh-token": server.refresh_token,
+        "twitch-chat-client-secret": server.client_secret,
+    }
+    server.expire_token()
+
+    async def run() -> None:
+        await server.start_ws()
+        writer = StoreWriter(tmp_path / "s.sqlite")
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", server.feed_url())],
+            writer,
+            token_lookup=keys.get,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if "viewer count: Twitch refused" in caplog.text:
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            await server.stop_ws()
+
+    with server, caplog.at_level(logging.INFO, logger="anchordesk"):
+        asyncio.run(run())
+    assert "viewer count: Twitch refused the refresh token (invalid refresh token ****" in (
+        caplog.text
+    )
+    assert "REFRESHSEC" not in caplog.text and "CLIENTSEC" not in caplog.text
