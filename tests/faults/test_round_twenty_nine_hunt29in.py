@@ -14,13 +14,10 @@ from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
 from platform_servers import TwitchServer
 
 from anchordesk.core.redact import mask_urls
-from anchordesk.feeds.hub import FeedHub
-from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
-from anchordesk.store import StoreWriter
 
-from .feed_parts import ingest, ingest_until
+from .feed_parts import hub_until, ingest, ingest_until
 
 
 def _ended_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -213,24 +210,15 @@ def test_a_twitch_handshake_quoting_an_8_kb_header_is_said_short_and_masked(
             f"ws://127.0.0.1:{port}/ws?broadcaster_user_id=1&client_id=c"
             "&helix=http://127.0.0.1:1/helix&oauth=http://127.0.0.1:1/oauth2/token"
         )
-        writer = StoreWriter(tmp_path / "s.sqlite")
-        hub = FeedHub(
-            [FeedSpec("twitch-chat", url)],
-            writer,
-            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
-            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
         try:
-            for _ in range(1000):
-                await asyncio.sleep(0.01)
-                if any(health.last_error for health in hub.health()):
-                    break
+            hub = await hub_until(
+                FeedSpec("twitch-chat", url),
+                tmp_path / "s.sqlite",
+                lambda hub: any(health.last_error for health in hub.health()),
+                lambda kind: token if kind == "twitch-chat" else None,
+                1000,
+            )
         finally:
-            stop.set()
-            await asyncio.wait_for(task, 30)
-            writer.close()
             server.close()
         return next(health.last_error or "" for health in hub.health())
 
@@ -289,24 +277,15 @@ def test_a_refused_refresh_quoting_the_refresh_token_is_logged_masked_by_the_vie
 
     async def run() -> None:
         await server.start_ws()
-        writer = StoreWriter(tmp_path / "s.sqlite")
-        hub = FeedHub(
-            [FeedSpec("twitch-chat", server.feed_url())],
-            writer,
-            token_lookup=keys.get,
-            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
         try:
-            for _ in range(1000):
-                await asyncio.sleep(0.01)
-                if "viewer count: Twitch refused" in caplog.text:
-                    break
+            await hub_until(
+                FeedSpec("twitch-chat", server.feed_url()),
+                tmp_path / "s.sqlite",
+                lambda hub: "viewer count: Twitch refused" in caplog.text,
+                keys.get,
+                1000,
+            )
         finally:
-            stop.set()
-            await asyncio.wait_for(task, 30)
-            writer.close()
             await server.stop_ws()
 
     with server, caplog.at_level(logging.INFO, logger="anchordesk"):
