@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
-from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
+from feed_servers import Fault, JsonFeedServer, PlatformServer, Reply, YouTubeChatServer
 from platform_servers import TwitchServer
 
 from anchordesk.core.redact import mask_urls
@@ -294,3 +294,30 @@ def test_a_refused_refresh_quoting_the_refresh_token_is_logged_masked_by_the_vie
         caplog.text
     )
     assert "REFRESHSEC" not in caplog.text and "CLIENTSEC" not in caplog.text
+
+
+class _NoVideos(PlatformServer):
+    """YouTube's videos.list knowing no video."""
+
+    path = "/youtube/v3/videos"
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        return Reply(200, b'{"items": []}', {"Content-Type": "application/json"})
+
+
+def test_a_feed_ended_for_a_5000_character_video_id_says_so_in_a_short_status(
+    tmp_path: Path,
+) -> None:
+    # "YouTube: no video '<the id>' (or it is private)" quoted the feed URL's video id whole:
+    # a 5,039-character status in the window, on the phone and in the report.
+    with _NoVideos() as server:
+        api = server.url.rsplit("/videos", 1)[0]
+        url = f"{api}/liveChat/messages?videoId={'v' * 5000}&units_per_hour=3600000"
+        hub = ingest_until(
+            FeedSpec("youtube-chat", url),
+            tmp_path / "s.sqlite",
+            lambda hub: hub.pollers[0].health.state == "ended",
+            token="AIzaTestKey0123456789",
+        )
+    status = hub.pollers[0].health.last_error or ""
+    assert status.startswith("YouTube: no video 'vvv") and len(status) <= 201
