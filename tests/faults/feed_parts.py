@@ -27,28 +27,44 @@ def ingest_until(
     """Poll one feed into the session (its token, if any) until ``done`` or ``turns`` loop
     turns of 10 ms, as a launch of the app would (a new hub and writer); the hub stopped and
     the store closed on return. ``hub_options`` go to the FeedHub."""
+    lookup = hub_options.pop("token_lookup", None) or (
+        lambda kind: token if token and kind == spec.kind else None
+    )
+
+    def polled(hub: FeedHub) -> bool:
+        return bool(hub.pollers) and done(hub)
+
+    return asyncio.run(hub_until(spec, session, polled, lookup, turns, **hub_options))
+
+
+async def hub_until(
+    spec: FeedSpec,
+    session: Path,
+    done: Callable[[FeedHub], bool],
+    token_lookup: Callable[[str], str | None],
+    turns: int = 400,
+    **hub_options: Any,
+) -> FeedHub:
+    """:func:`ingest_until` on a running loop (a test's own servers beside it), its keyring
+    read through ``token_lookup``."""
     writer = StoreWriter(session)
     hub = FeedHub(
         [spec],
         writer,
-        token_lookup=lambda kind: token if token and kind == spec.kind else None,
+        token_lookup=token_lookup,
         backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
         **hub_options,
     )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
+    stop = asyncio.Event()
+    task = asyncio.create_task(hub.run(stop))
+    try:
         for _ in range(turns):
             await asyncio.sleep(0.01)
-            if hub.pollers and done(hub):
+            if done(hub):
                 break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
     finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
         writer.close()
     return hub
 

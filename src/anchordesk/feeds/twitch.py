@@ -875,7 +875,7 @@ class TwitchChatFeed:
             try:
                 await self.count_viewers(client, sink)
             except (ResponseTooLarge, MalformedResponse) as error:
-                log.info("feed %s: viewer count failed (%s)", self.source, error)
+                log.info("feed %s: viewer count failed (%s)", self.source, self._shown(str(error)))
             except (httpx.HTTPError, ValueError, KeyError, TypeError, TimeoutError) as error:
                 log.info("feed %s: viewer count failed (%s)", self.source, type(error).__name__)
             except Exception as error:  # an answer no rule foresaw: the next count still comes
@@ -902,8 +902,9 @@ class TwitchChatFeed:
             try:
                 await self._refresh(client, token)
             except (TwitchEnded, OSError) as error:
-                # The chat's own call ends the feed if the refresh is refused for good.
-                log.info("feed %s: viewer count: %s", self.source, error)
+                # The chat's own call ends the feed if the refresh is refused for good. Masked
+                # as the chat's: Twitch's refusal quoted the refresh token and client secret.
+                log.info("feed %s: viewer count: %s", self.source, self._shown(str(error)))
                 return None
         if response.status_code != 200:
             log.info("feed %s: Helix streams HTTP %d", self.source, response.status_code)

@@ -223,6 +223,13 @@ class YouTubeChatAdapter:
     def secrets(self) -> tuple[str, ...]:
         return (self._token,) if self._token else ()
 
+    @property
+    def _video_shown(self) -> str:
+        """The feed URL's video id as a status or a log line quotes it: cut to 60 characters
+        (a 5,000-character id was a 5,039-character status in the window and on the phone)."""
+        video_id = self.video_id
+        return repr(video_id if len(video_id) <= 60 else video_id[:59] + "…")
+
     def status(self) -> AdapterStatus:
         today = f"{self.daily.units:,} of {self.daily_quota:,} quota units spent today"
         today += f" (Pacific day {self.daily.day}, this key)"
@@ -308,7 +315,7 @@ class YouTubeChatAdapter:
             if reason in _ENDED_REASONS:
                 return f"YouTube: {reason}"
             if reason == "videoNotFound" or (reason == "notFound" and self._next != "chat"):
-                return f"YouTube: no video {self.video_id!r}"
+                return f"YouTube: no video {self._video_shown}"
         return None
 
     # -- responses --------------------------------------------------------------------------
@@ -364,16 +371,16 @@ class YouTubeChatAdapter:
     def _resolved(self, body: Mapping[str, Any]) -> Page:
         details = self._video(body)
         if details is None:
-            raise FeedEnded(f"YouTube: no video {self.video_id!r} (or it is private)")
+            raise FeedEnded(f"YouTube: no video {self._video_shown} (or it is private)")
         chat_id = as_text(details.get("activeLiveChatId")).strip()
         if chat_id:
             self.live_chat_id = chat_id
             self._next = "chat"
             self._note = ""
-            log.info("feed %s: live chat found from video %s", self.source, self.video_id)
+            log.info("feed %s: live chat found from video %s", self.source, self._video_shown)
             return Page(items=(), cursor=None, more=True, advanced=True)
         if details.get("actualEndTime"):
-            raise FeedEnded(f"YouTube: the broadcast {self.video_id!r} has ended")
+            raise FeedEnded(f"YouTube: the broadcast {self._video_shown} has ended")
         # Scheduled but not live yet (or no live stream at all): ask again, sparingly.
         self._note = "waiting for the live chat to open"
         return Page(items=(), cursor=None, interval_s=WAIT_FOR_CHAT_S)

@@ -245,6 +245,7 @@ class RejectedItem:
 MAX_RAW_CHARS = 2000
 MAX_REJECTED_ID_CHARS = 200
 MAX_DETAIL_CHARS = 500
+MAX_KIND_CHARS = 40  # what a rejected item claimed to be (the protocol's kinds are short words)
 
 
 def _cut(text: str, size: int) -> str:
@@ -257,20 +258,23 @@ def rejected_as_kept(item: RejectedItem, secrets: tuple[str, ...] = ()) -> Rejec
     store's amount rule build a rejected item whole: cut first, a token the cut fell inside
     was kept, logged and reported in part (``…SECRETTOK…``), which the whole-secret mask no
     longer matched. A rejected item is kept as sent, in the session, the log and the report:
-    a shop echoing the access token as an order's id (or its currency) had it in all three."""
+    a shop echoing the access token as an order's id (or its currency) had it in all three;
+    one echoing it as the item's type (its kind) still had it whole, at any length."""
     if secrets:
         item = replace(
             item,
+            kind=mask_secrets(item.kind, secrets),
             item_id=mask_secrets(item.item_id, secrets),
             detail=mask_secrets(item.detail, secrets),
             raw=mask_secrets(item.raw, secrets),
         )
+    kind = _cut(item.kind, MAX_KIND_CHARS)
     item_id = item.item_id[:MAX_REJECTED_ID_CHARS]
     detail = _cut(item.detail, MAX_DETAIL_CHARS)
     raw = _cut(item.raw, MAX_RAW_CHARS)
-    if (item_id, detail, raw) == (item.item_id, item.detail, item.raw):
+    if (kind, item_id, detail, raw) == (item.kind, item.item_id, item.detail, item.raw):
         return item
-    return replace(item, item_id=item_id, detail=detail, raw=raw)
+    return replace(item, kind=kind, item_id=item_id, detail=detail, raw=raw)
 
 
 FeedItem = Comment | Order | OrderUpdate | ViewerStats | CommentRemoval | RejectedItem
