@@ -177,3 +177,23 @@ def test_a_rest_session_resumed_before_its_first_updates_window_reads_the_change
     assert report["gmv_by_currency"] == {"USD": "16.00"}
     assert report["orders"] == 3
     assert _counted(session)[2] == [f"{order}:refund:{order * 100 + 1}"]
+
+
+def test_a_line_of_a_200000_character_sku_and_title_is_a_report_line_of_a_few_hundred(
+    tmp_path: Path,
+) -> None:
+    """Response size (B; R29hunt29shop F3): a Shopify line whose SKU and title are 200,000
+    characters each made the text report's "Orders for SKUs not in the show" line and its
+    product row as long (200,045 characters each); the SKU column was cut already. Now
+    both are cut as a show's own SKU and title are limited, with an ellipsis; the order counted."""
+    session = tmp_path / "s.adsession"
+    with ShopifyOrdersServer() as shop:
+        shop.add_order([("S" * 200_000, 2, "2.00")])
+        shop.orders[0]["line_items"][0]["title"] = "T" * 200_000
+        shopify_until(shop.url, shop.token, session, lambda: _counted(session)[0] >= 1)
+    report = build_report(session)
+    assert report.to_json()["gmv_by_currency"] == {"USD": "4.00"}
+    lines = report_text(report, "en").splitlines()
+    assert max(len(line) for line in lines) < 400
+    assert any("S" * 60 + "…" in line for line in lines)  # the SKU not in the show, cut
+    assert any("T" * 190 + "…" in line for line in lines)  # its title, cut
