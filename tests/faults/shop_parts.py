@@ -65,9 +65,12 @@ class RelabelledOrders(ShopifyGraphQLServer):
         return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
 
 
-class GraphQLRefundsWithoutId(ShopifyGraphQLServer):
-    """Shopify GraphQL whose refunds come with ``"id": null`` (a broken proxy or app: Refund.id
-    is ``ID!``), in the orders query and in ``order(id:)`` alike."""
+class EveryOrderNode(ShopifyGraphQLServer):
+    """Shopify GraphQL behind a broken proxy or app that changes every order node it answers
+    (:meth:`change`), in the orders query and in ``order(id:)`` alike."""
+
+    def change(self, node: dict[str, Any]) -> None:
+        raise NotImplementedError
 
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
@@ -80,9 +83,18 @@ class GraphQLRefundsWithoutId(ShopifyGraphQLServer):
         orders = data.get("orders")
         nodes = orders["nodes"] if isinstance(orders, dict) else list(data.values())
         for node in nodes:
-            for refund in (node or {}).get("refunds") or []:
-                refund["id"] = None
+            if node:
+                self.change(node)
         return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+class GraphQLRefundsWithoutId(EveryOrderNode):
+    """Shopify GraphQL whose refunds come with ``"id": null`` (a broken proxy or app: Refund.id
+    is ``ID!``)."""
+
+    def change(self, node: dict[str, Any]) -> None:
+        for refund in node.get("refunds") or []:
+            refund["id"] = None
 
 
 class RestRefundsWithoutId(ShopifyOrdersServer):

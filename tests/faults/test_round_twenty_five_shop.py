@@ -26,6 +26,7 @@ from anchordesk.store.report import build_report
 
 from .remote_parts import TOKEN as REMOTE_TOKEN
 from .remote_parts import rehearsing, serving
+from .shop_parts import EveryOrderNode
 from .test_round_nineteen_remote import SMALL_SHOW
 from .test_round_twenty_four_shop import _run_until, _stored
 
@@ -101,7 +102,7 @@ def test_an_error_that_nulls_the_page_reads_its_orders_by_their_id(
     assert _INTERNAL in rejected.detail
 
 
-class _RefundWithoutIdOfMoreLines(ShopifyGraphQLServer):
+class _RefundWithoutIdOfMoreLines(EveryOrderNode):
     """Shopify GraphQL whose refunds come without an id (the key missing, or ``null``) and
     say their lines have another page, on every call (a broken proxy or app)."""
 
@@ -109,26 +110,15 @@ class _RefundWithoutIdOfMoreLines(ShopifyGraphQLServer):
         super().__init__()
         self.refund_id = refund_id
 
-    def handle(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> Reply:
-        reply = super().handle(method, path, query, headers, body)
-        answer = json.loads(reply.body)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(data, dict):
-            return reply
-        orders = data.get("orders")
-        nodes = orders["nodes"] if isinstance(orders, dict) else list(data.values())
-        for node in nodes:
-            for refund in (node or {}).get("refunds") or []:
-                if self.refund_id == "missing":
-                    del refund["id"]
-                else:
-                    refund["id"] = None
-                lines = refund.get("refundLineItems")
-                if isinstance(lines, dict):
-                    lines["pageInfo"] = {"hasNextPage": True, "endCursor": "more"}
-        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+    def change(self, node: dict[str, Any]) -> None:
+        for refund in node.get("refunds") or []:
+            if self.refund_id == "missing":
+                del refund["id"]
+            else:
+                refund["id"] = None
+            lines = refund.get("refundLineItems")
+            if isinstance(lines, dict):
+                lines["pageInfo"] = {"hasNextPage": True, "endCursor": "more"}
 
 
 @pytest.mark.parametrize("refund_id", ["missing", "null"])

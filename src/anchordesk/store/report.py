@@ -32,6 +32,7 @@ from anchordesk.show.timing import (
     format_duration,
     segments_total,
 )
+from anchordesk.show.validate import MAX_SKU_CHARS, MAX_TITLE_CHARS
 from anchordesk.store.report_board import ReportBoard, board_json, board_text_lines, session_board
 from anchordesk.store.report_clock import SteadyClock, in_era, json_object
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
@@ -612,7 +613,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
                 f"    {pad(product.sku or t('no_sku'), 16, cut=True)} "
                 f"{pad(count(product.units), 8, right=True)} "
                 f"{pad(sold, 18, right=True)}  "
-                f"{product.title}{mark}"
+                f"{pad(product.title, MAX_TITLE_CHARS, cut=True).rstrip()}{mark}"
             )
     if ledger.segments:
         lines += ["", f"  {t('segments')}"]
@@ -675,7 +676,12 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
             )
     lines += board_text_lines(report, lang)
     if ledger.unknown_skus:
-        skus = ", ".join(sku or t("no_sku") for sku in sorted(ledger.unknown_skus))
+        # A feed's SKUs and titles cut as the show's own are limited (show/validate): a line's
+        # title or SKU of 200,000 characters was a report line as long.
+        skus = ", ".join(
+            pad(sku, MAX_SKU_CHARS, cut=True).rstrip() if sku else t("no_sku")
+            for sku in sorted(ledger.unknown_skus)
+        )
         lines += ["", f"  {t('unknown_skus', skus=skus)}"]
     lines += rejected_lines(report, t, count)
     # Every line is escaped as a whole too: no value from outside reaches the terminal raw,

@@ -747,11 +747,17 @@ class SessionStore:
     ) -> list[FeedItem]:
         now = time.time() if received_at is None else received_at
         new: list[FeedItem] = []
+        # Old keys are renamed for the refunds sent as they were kept first, then for the ones
+        # changed since: a changed refund is told by its creation time among the rows left
+        # (two refunds of one order in one second, one changed since: counted twice).
+        updates = [item for item in items if isinstance(item, OrderUpdate)]
+        for by_time in (False, True):
+            for update in updates:
+                if update.source == source:
+                    self._amount_key_renamed(update, by_time=by_time)
         for item in items:
             if item.source != source:
                 raise ValueError(f"item from {item.source!r} in a batch of {source!r}")
-            if isinstance(item, OrderUpdate):
-                self._amount_key_renamed(item)
             # The amount rule at the door: a bad order is kept as rejected, never as an order.
             if isinstance(item, Order):
                 if not item.currency and self.show_currency():
@@ -783,7 +789,7 @@ class SessionStore:
             )
         return new
 
-    def _amount_key_renamed(self, update: OrderUpdate) -> None:
+    def _amount_key_renamed(self, update: OrderUpdate, *, by_time: bool) -> None:
         """A Shopify refund without an id is keyed by its place in its order's refunds
         (``5001:refund:#1``); a session written before 30 Nov 2026 (REST until R19, GraphQL
         until R24) kept it under another key (:func:`_old_keys`: its amount in two forms, or
@@ -793,7 +799,8 @@ class SessionStore:
         amount, currency and units), or else the one such row of its order created at its time
         (changed by the shop since: :meth:`_changed_since`): counted once; a later refund of
         that amount comes at another place, and is new. Shopify's feed only: another feed's
-        own refund id "#1" is an id, not a place."""
+        own refund id "#1" is an id, not a place. ``by_time``: the creation-time match too
+        (the batch's exact matches are made first)."""
         if update.status != "refunded" or update_problem(update, self.show_currency()) is not None:
             return
         if not _PLACE_KEY.fullmatch(update.refund_id) or (
@@ -813,6 +820,14 @@ class SessionStore:
                 ):
                     break
             else:
+                if (
+                    not by_time
+                    or self._db.execute(
+                        "SELECT 1 FROM order_updates WHERE source = ? AND id = ?",
+                        (update.source, update.id),
+                    ).fetchone()
+                ):
+                    return  # kept under its place already: renamed as it was, or since
                 old_id = self._changed_since(update)
                 if not old_id:
                     return
