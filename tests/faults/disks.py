@@ -63,6 +63,26 @@ def fill(folder: Path, leave_bytes: int = 0, name: str = "filler.bin") -> Path:
     return path
 
 
+@contextmanager
+def unread_pipe(path: Path) -> Iterator[Path]:
+    """A FIFO at ``path`` whose reader is there and never reads, already full: the first
+    write into it blocks (a player paused, a tool that hung), as a disk that hangs does."""
+    os.mkfifo(path)
+    read_end = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    filler = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        while True:
+            os.write(filler, b"#" * 4096)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(filler)
+    try:
+        yield path
+    finally:
+        os.close(read_end)
+
+
 def dev_full() -> Path:
     path = Path("/dev/full")
     if not path.exists():

@@ -20,7 +20,7 @@ import pytest
 
 from anchordesk.cli.main import main
 
-from .disks import fill, tmpfs
+from .disks import fill, tmpfs, unread_pipe
 from .live_runs import SMALL, LiveRun, child_env, format_duration_s, run_live
 
 
@@ -135,23 +135,15 @@ def test_a_recording_whose_pipe_stopped_being_read_is_said_stuck_and_the_stop_do
     # the health line and --stats said "recording f.mkv: live 851 kbps" (the last rate
     # measured) for as long as it lasted, with no word; the stop then waited 1.5 s for the
     # writer more, and the process was gone 1.7-1.9 s after SIGTERM.
-    fifo = tmp_path / "f.mkv"
-    os.mkfifo(fifo)
-    read_end = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader that reads nothing
-    filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-    with contextlib.suppress(BlockingIOError):
-        while True:
-            os.write(filler, b"#" * 4096)
-    os.close(filler)
     stats = tmp_path / "s.jsonl"
-    run = LiveRun(*SMALL, "--record", str(fifo), "--stats", str(stats), env=child_env(tmp_path))
-    try:
-        run.wait_for_line("nothing could be written to", 60)
-        run.send(signal.SIGTERM)
-        assert run.wait(30) == 3, run.stderr
-    finally:
-        run.kill()
-        os.close(read_end)
+    with unread_pipe(tmp_path / "f.mkv") as fifo:
+        run = LiveRun(*SMALL, "--record", str(fifo), "--stats", str(stats), env=child_env(tmp_path))
+        try:
+            run.wait_for_line("nothing could be written to", 60)
+            run.send(signal.SIGTERM)
+            assert run.wait(30) == 3, run.stderr
+        finally:
+            run.kill()
     said = [
         output
         for line in stats.read_text().splitlines()

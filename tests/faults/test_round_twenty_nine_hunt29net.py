@@ -6,8 +6,6 @@ loopback and the real network child where a test says so.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +16,7 @@ from servers import NginxRtmp, wait_until
 
 from anchordesk.media.recording import STALL_S, RecordingOutput
 from faults.conftest import Clock
+from faults.disks import unread_pipe
 from faults.live_runs import SMALL, child_env
 
 
@@ -63,16 +62,8 @@ def test_a_recording_stuck_in_a_write_is_said_stuck_not_live(
 ) -> None:
     # Before: a recording into a pipe whose reader stopped reading kept "state": "live" in
     # --stats (and the window's figures) beside "nothing could be written to f.mkv for 7 s".
-    fifo = tmp_path / "f.mkv"
-    os.mkfifo(fifo)
-    read_end = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader that reads nothing
-    filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-    with contextlib.suppress(BlockingIOError):
-        while True:
-            os.write(filler, b"#" * 4096)
-    os.close(filler)
-    recording = RecordingOutput(fifo, clock=clock, space_guard=None)
-    try:
+    with unread_pipe(tmp_path / "f.mkv") as fifo:
+        recording = RecordingOutput(fifo, clock=clock, space_guard=None)
         recording.start(generator.templates)
         for packet in generator.packets(1.0):
             recording.send(packet)
@@ -85,8 +76,6 @@ def test_a_recording_stuck_in_a_write_is_said_stuck_not_live(
         )
         assert stuck.bitrate_kbps == 0.0
         recording.stop(timeout_s=0.5)
-    finally:
-        os.close(read_end)
     assert str(recording.status().state) == "failed"
 
 

@@ -400,6 +400,14 @@ def _file_with_data(descriptor: int, *, unless_appended: bool = False) -> bool:
     return stat.S_ISREG(status.st_mode) and status.st_size > 0
 
 
+def _descriptor_holding_data(descriptor: int | None) -> str | None:
+    """``standard output`` or ``descriptor N`` when ``descriptor`` (a path's, see
+    ``core.disk.own_descriptor``) is a regular file holding data already (``>>``, ``<>``)."""
+    if descriptor is None or not _file_with_data(descriptor):
+        return None
+    return "standard output" if descriptor == 1 else f"descriptor {descriptor}"
+
+
 def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
     from anchordesk.live.options import LiveOptions, parse_canvas, parse_feed
 
@@ -416,10 +424,9 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
                 f"anchordesk live: --record {args.record}: the run's messages go to standard "
                 "error; record to /dev/stdout or a file"
             )
-        if descriptor is not None and _file_with_data(descriptor):
+        if where := _descriptor_holding_data(descriptor):
             # ``>> old.mkv`` put the recording after an old one (players showed the old one
             # only), ``1<> old.mkv`` over its start (a mix of both), "Recording kept", exit 0.
-            where = "standard output" if descriptor == 1 else f"descriptor {descriptor}"
             raise UserError(
                 f"anchordesk live: --record {args.record}: {where} is a file that holds data "
                 "already (>> or <>): a recording never goes over or after another file's "
@@ -437,11 +444,10 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
                 f"anchordesk live: --session {args.session}: {stream} goes into this same "
                 "file: the run's lines would land in the session; send them elsewhere"
             )
-        if descriptor is not None and _file_with_data(descriptor):
+        if where := _descriptor_holding_data(descriptor):
             # ``--session /dev/stdout >> old.adsession``: SQLite opens the file behind the
             # descriptor by its name, and the run went on in the old session (its orders,
             # its figures) as if it had been named: a ``>>`` meant "after it", never "in it".
-            where = "standard output" if descriptor == 1 else f"descriptor {descriptor}"
             raise UserError(
                 f"anchordesk live: --session {args.session}: {where} is a file that holds "
                 "data already (>> or <>): a session is continued only by naming its file "

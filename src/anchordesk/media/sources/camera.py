@@ -232,6 +232,10 @@ class CameraSource:
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             with self._lock:
+                # Looked at again under the lock stop() reads ``_opening`` with: a stop that
+                # came since the loop's look would otherwise join an open it did not see.
+                if stop.is_set():
+                    return
                 self._opening = True
             try:
                 capture = self._open()
