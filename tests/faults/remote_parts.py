@@ -50,3 +50,22 @@ async def serving(
         yield server
     finally:
         await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def phone_on(
+    show: Show, folder: Path, chromium: str, items: Sequence[Any] = ()
+) -> AsyncIterator[Any]:
+    """The web remote open in headless chromium (a Chinese phone, ``test_control_browser``) on
+    ``show`` rehearsing, ``items`` (orders, comments) ingested before the page loads."""
+    import test_control_browser as browser_tools
+
+    async with (
+        rehearsing(show, folder) as live,
+        serving(lambda: live) as server,
+        browser_tools.chromium_page(chromium, folder / "profile") as page,
+    ):
+        assert live.session is not None
+        live.session.ingest(list(items))
+        await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+        yield page

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .remote_parts import TOKEN, rehearsing, serving
+from .remote_parts import phone_on
 from .test_round_nineteen_remote import SMALL_SHOW
 
 # An amount written on two lines of the page: the text of the node holding it, cut into lines.
@@ -27,24 +27,14 @@ _AMOUNT_LINES = """(() => {
 
 
 async def _the_phone_s_gmv(folder: Path, chromium: str) -> dict[str, Any]:
-    import test_control_browser as browser_tools
-
     from anchordesk.show.feed_items import Order, OrderLine
 
-    async with (
-        rehearsing(SMALL_SHOW, folder) as live,
-        serving(lambda: live) as server,
-        browser_tools.chromium_page(chromium, folder / "profile") as page,
-    ):
-        assert live.session is not None
-        sold = [("USD", "1234567.00"), ("BHD", "1.234"), ("KWD", "123456.789")]
-        live.session.ingest(
-            [
-                Order("json", f"o-{code}", code, Decimal(v), (OrderLine("MUG", 1, Decimal(v)),))
-                for code, v in sold
-            ]
-        )
-        await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+    sold = [("USD", "1234567.00"), ("BHD", "1.234"), ("KWD", "123456.789")]
+    orders = [
+        Order("json", f"o-{code}", code, Decimal(v), (OrderLine("MUG", 1, Decimal(v)),))
+        for code, v in sold
+    ]
+    async with phone_on(SMALL_SHOW, folder, chromium, orders) as page:
         await page.wait_for("document.getElementById('orders')?.textContent === '3'")
         text = await page.evaluate("document.getElementById('gmv').textContent")
         # Each amount as the page writes it (a space may be a no-break one).
