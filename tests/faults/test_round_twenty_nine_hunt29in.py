@@ -17,7 +17,7 @@ from anchordesk.core.redact import mask_urls
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
 
-from .feed_parts import hub_until, ingest, ingest_until
+from .feed_parts import WritesLoneHalves, hub_until, ingest, ingest_until
 
 
 def _ended_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -321,3 +321,28 @@ def test_a_feed_ended_for_a_5000_character_video_id_says_so_in_a_short_status(
         )
     status = hub.pollers[0].health.last_error or ""
     assert status.startswith("YouTube: no video 'vvv") and len(status) <= 201
+
+
+class _EchoingYouTube(WritesLoneHalves, YouTubeChatServer):
+    """Its message ``mLONE`` is rejected (its id holds a lone half)."""
+
+
+def test_a_youtube_access_token_in_the_feed_url_is_masked_in_what_the_session_keeps(
+    tmp_path: Path,
+) -> None:
+    # Only the API key was the YouTube feed's secret: an access_token the feed URL sends,
+    # echoed in a message the feed rejects, was kept whole in the session (and its report).
+    secret = "ya29.a0AfB_SECRETtoken0123456789abcdef"
+    session = tmp_path / "s.sqlite"
+    with _EchoingYouTube(interval_ms=10) as server:
+        server.add_text("amy", "echo " + secret)
+        server.messages[-1]["id"] = "mLONE"
+        ingest_until(
+            FeedSpec("youtube-chat", f"{server.feed_url}&access_token={secret}"),
+            session,
+            lambda hub: hub.pollers[0].health.rejected >= 1,
+            token=server.api_key,
+        )
+    with sqlite3.connect(session) as db:
+        [(raw,)] = db.execute("SELECT raw FROM rejected_items").fetchall()
+    assert "echo ****" in raw and "SECRETtoken" not in raw and "chat-1" in raw
