@@ -374,3 +374,26 @@ def test_a_2_mb_feed_url_is_said_too_long_without_being_read_through(
         "its URL in Settings, Feeds"
     ]
     assert max(read) < 100
+
+
+def test_a_2_mb_destination_server_url_is_not_read_through_segment_by_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each of the million path segments of a 2 MB server URL was looked at for a stream key:
+    # the load (the window's start) held 3 s.
+    import anchordesk.live.settings as settings_module
+
+    looked: list[str] = []
+    real = settings_module.looks_like_stream_key
+
+    def counted(text: str) -> bool:
+        looked.append(text)
+        return real(text)
+
+    monkeypatch.setattr(settings_module, "looks_like_stream_key", counted)
+    path = tmp_path / "settings.json"
+    server = "rtmp://h.example/" + "a/" * 1_000_000
+    path.write_text(json.dumps({"destinations": [{"id": "d", "name": "n", "server_url": server}]}))
+    settings = load_settings(path)
+    assert settings.destinations[0].server_url == server  # kept as written
+    assert len(looked) <= 65_536 // 2

@@ -441,8 +441,10 @@ def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
 
     Catches a key typed or pasted into the server field: on its own, appended to a known
     server ("…/live2abcd-efgh-…"), as a path segment, or as a signing query parameter.
+    Read on its first 65,536 characters, as much as an address is ever sent: a 2 MB one
+    (a million path segments, each looked at) held the settings' load 3 s.
     """
-    url = url.strip()
+    url = url.strip()[:_URL_MASKED_AT_MOST]
     if not url:
         return False
     if "://" not in url:
