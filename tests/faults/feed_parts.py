@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from feed_servers import JsonFeedServer
+from feed_servers import JsonFeedServer, Reply
 
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
@@ -99,3 +100,12 @@ def shopify_until(url: str, token: str, session: Path, done: Callable[[], bool])
         3000,
         shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
     )
+
+
+class WritesLoneHalves:
+    """Mixed into a feed server (before it): writes ``LONE`` in its answers as JSON's
+    ``\\ud800``, a bridge that cut a character in two (such an item is rejected)."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply: Reply = super().respond(query, headers)  # type: ignore[misc]
+        return dataclasses.replace(reply, body=reply.body.replace(b"LONE", b"\\ud800"))

@@ -13,11 +13,11 @@ import pytest
 from feed_servers import Fault, JsonFeedServer, PlatformServer, Reply, YouTubeChatServer
 from platform_servers import TwitchServer
 
-from anchordesk.core.redact import mask_urls
+from anchordesk.core.redact import mask_url, mask_urls
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
 
-from .feed_parts import hub_until, ingest, ingest_until
+from .feed_parts import WritesLoneHalves, hub_until, ingest, ingest_until
 
 
 def _ended_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -321,3 +321,79 @@ def test_a_feed_ended_for_a_5000_character_video_id_says_so_in_a_short_status(
         )
     status = hub.pollers[0].health.last_error or ""
     assert status.startswith("YouTube: no video 'vvv") and len(status) <= 201
+
+
+class _EchoingYouTube(WritesLoneHalves, YouTubeChatServer):
+    """Its message ``mLONE`` is rejected (its id holds a lone half)."""
+
+
+def test_a_youtube_access_token_in_the_feed_url_is_masked_in_what_the_session_keeps(
+    tmp_path: Path,
+) -> None:
+    # Only the API key was the YouTube feed's secret: an access_token the feed URL sends,
+    # echoed in a message the feed rejects, was kept whole in the session (and its report).
+    secret = "ya29.a0AfB_SECRETtoken0123456789abcdef"
+    session = tmp_path / "s.sqlite"
+    with _EchoingYouTube(interval_ms=10) as server:
+        server.add_text("amy", "echo " + secret)
+        server.messages[-1]["id"] = "mLONE"
+        ingest_until(
+            FeedSpec("youtube-chat", f"{server.feed_url}&access_token={secret}"),
+            session,
+            lambda hub: hub.pollers[0].health.rejected >= 1,
+            token=server.api_key,
+        )
+    with sqlite3.connect(session) as db:
+        [(raw,)] = db.execute("SELECT raw FROM rejected_items").fetchall()
+    assert "echo ****" in raw and "SECRETtoken" not in raw and "chat-1" in raw
+
+
+def test_a_2_mb_feed_url_is_said_too_long_without_being_read_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 2 MB feed URL (a query of 500,000 pairs) held the load 6.6 s before the window
+    # opened: its credentials looked for twice and the whole of it masked for the quote,
+    # though no HTTP client sends it (its problem says "too long").
+    import anchordesk.live.settings as settings_module
+
+    read: list[int] = []
+
+    def masked(url: str) -> str:
+        read.append(len(url))
+        return mask_url(url)
+
+    monkeypatch.setattr(settings_module, "mask_url", masked)
+    monkeypatch.setattr(
+        settings_module, "parse_qsl", lambda query, **kw: read.append(len(query)) or []
+    )
+    path = tmp_path / "settings.json"
+    url = "https://h.example/x?" + "a=b&" * 500_000
+    path.write_text(json.dumps({"feeds": [{"id": "f", "kind": "json", "url": url}]}))
+    assert load_settings(path).problems == [
+        "settings: feed json (https://h.example/…) is not used: the URL is too long; correct "
+        "its URL in Settings, Feeds"
+    ]
+    assert max(read) < 100
+
+
+def test_a_2_mb_destination_server_url_is_not_read_through_segment_by_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each of the million path segments of a 2 MB server URL was looked at for a stream key:
+    # the load (the window's start) held 3 s.
+    import anchordesk.live.settings as settings_module
+
+    looked: list[str] = []
+    real = settings_module.looks_like_stream_key
+
+    def counted(text: str) -> bool:
+        looked.append(text)
+        return real(text)
+
+    monkeypatch.setattr(settings_module, "looks_like_stream_key", counted)
+    path = tmp_path / "settings.json"
+    server = "rtmp://h.example/" + "a/" * 1_000_000
+    path.write_text(json.dumps({"destinations": [{"id": "d", "name": "n", "server_url": server}]}))
+    settings = load_settings(path)
+    assert settings.destinations[0].server_url == server  # kept as written
+    assert len(looked) <= 65_536 // 2

@@ -39,10 +39,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 
+from anchordesk.core.redact import is_secret_query_name
 from anchordesk.feeds.parsing import (
     IdPath,
     as_text,
@@ -126,6 +127,16 @@ def _video_id_from_url(url: str) -> tuple[str, str] | None:
     return None
 
 
+def _url_credentials(url: str) -> tuple[str, ...]:
+    """The values of the URL's parameters named as credentials, and its user info."""
+    parts = urlsplit(url)
+    found = {value for name, value in parse_qsl(parts.query) if is_secret_query_name(name)}
+    if "@" in parts.netloc:
+        found.update(parts.netloc.rsplit("@", 1)[0].split(":", 1))
+    found.update(quote(value, safe="") for value in list(found))
+    return tuple(sorted((value for value in found if len(value) >= 4), key=len, reverse=True))
+
+
 def _error_reasons(response: httpx.Response) -> list[str]:
     try:
         body = json.loads(response.content)
@@ -177,6 +188,11 @@ class YouTubeChatAdapter:
         quota: DailyQuota | None = None,
     ) -> None:
         self.source = source
+        # The URL's credentials (an ``access_token`` parameter it sends, a user:password):
+        # only the API key was masked in what the server echoed (a rejected message kept in
+        # the session and the report quoted the access token whole). Not its ids: the chat
+        # and video ids are said in the feed's status.
+        self._url_secrets = _url_credentials(url)
         watch = _video_id_from_url(url)
         if watch is not None:
             api, video_id = watch
@@ -221,7 +237,7 @@ class YouTubeChatAdapter:
         self._note = ""
 
     def secrets(self) -> tuple[str, ...]:
-        return (self._token,) if self._token else ()
+        return ((self._token,) if self._token else ()) + self._url_secrets
 
     @property
     def _video_shown(self) -> str:

@@ -441,8 +441,10 @@ def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
 
     Catches a key typed or pasted into the server field: on its own, appended to a known
     server ("…/live2abcd-efgh-…"), as a path segment, or as a signing query parameter.
+    Read on its first 65,536 characters, as much as an address is ever sent: a 2 MB one
+    (a million path segments, each looked at) held the settings' load 3 s.
     """
-    url = url.strip()
+    url = url.strip()[:_URL_MASKED_AT_MOST]
     if not url:
         return False
     if "://" not in url:
@@ -500,7 +502,11 @@ _SECRET_VALUE = re.compile(r"^(?:sk|rk|shpat|shpss|shpca|ghp|xox[abpr]|eyJ)[_-]?
 
 def feed_url_secrets(url: str) -> list[tuple[str, str]]:
     """The credentials a feed URL carries, as ``(where, value)``: ``"userinfo"`` for
-    ``user:password@``, else the query parameter's name. Empty when the URL holds none."""
+    ``user:password@``, else the query parameter's name. Empty when the URL holds none, and
+    for one longer than an HTTP client sends (it is never used, and said so): reading a 2 MB
+    query held the load 2.5 s, twice."""
+    if len(url) > _URL_MASKED_AT_MOST:
+        return []
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -840,8 +846,19 @@ def _as_type(
 def _shown_url(url: str) -> str:
     """A URL of the file as a problem quotes it: masked, its control characters escaped (a
     bidi override or a line separator in it turned the window's notice around or in two: the
-    notice and the status bar show the text as it is)."""
+    notice and the status bar show the text as it is). One past what an HTTP client sends
+    (65,536 characters) is named by its scheme and host only: masking a 2 MB one held the
+    load (the window's start) 2.6 s per quote."""
+    if len(url) > _URL_MASKED_AT_MOST:
+        try:
+            parts = urlsplit(url.strip())
+            url = f"{parts.scheme}://{parts.hostname or ''}/…"
+        except ValueError:
+            url = "…"
     return escape_controls(mask_url(url))[:300]
+
+
+_URL_MASKED_AT_MOST = 65_536  # httpx's longest URL
 
 
 PROBLEMS_LISTED = 20  # a settings file's problems listed one by one, at most; then counted
