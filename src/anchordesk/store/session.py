@@ -864,18 +864,12 @@ class SessionStore:
             or item.source.partition("#")[0] != _SHOPIFY_KIND
         ):
             return
+        # By the (source, id) index: a rejected item's id starts with its kind and item id.
+        key = f"{item.kind}:{order}:refund"
         rows = self._db.execute(
             "SELECT id, raw FROM rejected_items WHERE source = ? AND kind = 'order_update'"
-            " AND ((item_id >= ? AND item_id < ?) OR (item_id >= ? AND item_id < ?))"
-            " AND item_id NOT LIKE ?",
-            (
-                item.source,
-                f"{order}:refund=",
-                f"{order}:refund>",
-                f"{order}:refund:",
-                f"{order}:refund;",
-                f"{order}:refund:#%",
-            ),
+            " AND ((id >= ? AND id < ?) OR (id >= ? AND id < ?)) AND item_id NOT LIKE ?",
+            (item.source, f"{key}=", f"{key}>", f"{key}:", f"{key};", f"{order}:refund:#%"),
         ).fetchall()
         for kept_id, raw in rows:
             if _without_refund_id(raw) == _without_refund_id(item.raw) is not None:
