@@ -5,6 +5,7 @@ the session file. Each behaviour test failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,40 @@ def test_a_line_of_a_200000_character_sku_and_title_is_a_report_line_of_a_few_hu
     assert max(len(line) for line in lines) < 400
     assert any("S" * 60 + "…" in line for line in lines)  # the SKU not in the show, cut
     assert any("T" * 190 + "…" in line for line in lines)  # its title, cut
+
+
+@pytest.mark.parametrize("form", ["rest None", "rest colon"])
+def test_a_refund_rejected_in_an_old_session_is_listed_once_when_continued(
+    tmp_path: Path, form: str
+) -> None:
+    """Rejected items (A, wrong number; R29hunt29shop F5): a Shopify refund without an id in a
+    currency that is no ISO code is kept as rejected. An older version kept it so under its old
+    key (``O:refund:None``, ``O:refund:5``); continued, the same refund was rejected again under
+    its place (``O:refund:#1``): "2 items rejected, not counted" for one (shown with the old
+    code itself: cont.sh rest old-s2 / old3 badcur). The kept row is built here as that code
+    wrote it: its key, its refund id in the kept JSON. Now it takes the new key: listed once."""
+    _, (old_key, old_refund_id), _ = _FORMS[form]
+    session = tmp_path / "s.adsession"
+    with RestRefundsWithoutId() as shop:
+        order = shop.add_order([("MUG", 3, "5.00")])
+        shop.refund(order, "5.00", [(0, 1)])
+        shop.orders[0]["refunds"][0]["transactions"][0]["currency"] = "X1"
+        shop.add_order([("PEN", 1, "2.00")])
+        shopify_until(shop.url, shop.token, session, lambda: _counted(session)[1] >= 1)
+        key = old_key.format(o=order)
+        with sqlite3.connect(session) as db:
+            [(kept_id, raw)] = db.execute("SELECT id, raw FROM rejected_items").fetchall()
+            as_kept = json.dumps({**json.loads(raw), "refund_id": old_refund_id})
+            db.execute(
+                "UPDATE rejected_items SET id = ?, item_id = ?, raw = ?",
+                (kept_id.replace(f"{order}:refund:#1", key), key, as_kept),
+            )
+        db.close()
+        with shop.lock:
+            shop.orders[0]["updated_at"] = shop._now()
+        asked = len(shop.requests)
+        shopify_until(shop.url, shop.token, session, lambda: len(shop.requests) >= asked + 3)
+    report = build_report(session)
+    assert report.to_json()["gmv_by_currency"] == {"USD": "17.00"}
+    assert [item["reason"] for item in report.to_json()["rejected"]] == ["currency_invalid"]
+    assert "1 item rejected" in report_text(report, "en")

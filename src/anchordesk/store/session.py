@@ -131,6 +131,18 @@ def _old_keys(update: OrderUpdate) -> list[tuple[str, str]]:
     return [(by_amount.id, ""), (colon, ""), (replace(update, refund_id="None").id, "None")]
 
 
+def _without_refund_id(raw: object) -> dict[str, object] | None:
+    """A rejected update as kept (its JSON), but its refund id; None when it is none."""
+    try:
+        kept = json.loads(raw) if isinstance(raw, str) else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(kept, dict):
+        return None
+    kept.pop("refund_id", None)
+    return kept
+
+
 __all__ = [
     "SCHEMA_VERSION",
     "FeedIdentity",
@@ -772,6 +784,8 @@ class SessionStore:
                 problem = update_problem(item, self.show_currency())
                 if problem is not None:
                     item = rejected_as_kept(rejected_update(item, problem), secrets)
+            if isinstance(item, RejectedItem):
+                self._rejected_key_renamed(item)
             if insert_item(self._db, item, now):
                 new.append(item)
             elif isinstance(item, Order | OrderUpdate):
@@ -837,6 +851,34 @@ class SessionStore:
             "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ? WHERE source = ? AND id = ?",
             (update.id, update.refund_id, update.source, old_id),
         )
+
+    def _rejected_key_renamed(self, item: RejectedItem) -> None:
+        """A Shopify refund without an id rejected (its currency, its amount), kept so under an
+        old key (:func:`_old_keys`) by an older version and rejected again under its place:
+        the report listed that one refund twice ("2 items rejected"). The kept row the same
+        but for its key and refund id takes the new one: listed once."""
+        order, _, place = item.item_id.rpartition(":refund:")
+        if (
+            item.kind != "order_update"
+            or not _PLACE_KEY.fullmatch(place)
+            or item.source.partition("#")[0] != _SHOPIFY_KIND
+        ):
+            return
+        # By the (source, id) index: a rejected item's id starts with its kind and item id.
+        key = f"{item.kind}:{order}:refund"
+        rows = self._db.execute(
+            "SELECT id, raw FROM rejected_items WHERE source = ? AND kind = 'order_update'"
+            " AND ((id >= ? AND id < ?) OR (id >= ? AND id < ?)) AND item_id NOT LIKE ?",
+            (item.source, f"{key}=", f"{key}>", f"{key}:", f"{key};", f"{order}:refund:#%"),
+        ).fetchall()
+        for kept_id, raw in rows:
+            if _without_refund_id(raw) == _without_refund_id(item.raw) is not None:
+                self._db.execute(
+                    "UPDATE OR IGNORE rejected_items SET id = ?, item_id = ?"
+                    " WHERE source = ? AND id = ?",
+                    (item.id, item.item_id, item.source, kept_id),
+                )
+                return
 
     def _changed_since(self, update: OrderUpdate) -> str:
         """The key of the one row kept under an old key of ``update``'s order (any form of
