@@ -7,7 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .remote_parts import phone_on
+import aiohttp
+
+from .remote_parts import TOKEN, phone_on, rehearsing, serving
 from .test_round_nineteen_remote import SMALL_SHOW
 
 # An amount written on two lines of the page: the text of the node holding it, cut into lines.
@@ -50,3 +52,53 @@ def test_the_phone_never_writes_an_amount_on_two_lines(tmp_path: Path, chromium:
     third of the phone wide."""
     seen = asyncio.run(_the_phone_s_gmv(tmp_path, chromium))
     assert seen["lines"] and all(count == 1 for _amount, count in seen["lines"]), seen
+
+
+async def _two_pictures(folder: Path) -> tuple[Any, Any]:
+    """program.jpg, then a product put on air, the pipeline on, and program.jpg again a
+    minute later (on the server's clock: past the per-client limit)."""
+    import cv2
+    import numpy as np
+
+    now = [1000.0]
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live, clock=lambda: now[0]) as server,
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
+
+        async def picture() -> Any:
+            async with client.get(f"{server.url}api/v1/program.jpg") as answer:
+                assert answer.status == 200, await answer.text()
+                data = np.frombuffer(await answer.read(), np.uint8)
+            return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+
+        live.media.start()  # the pipeline, as `anchordesk live` runs it (no window)
+        pipeline = live.media.pipeline
+        assert pipeline is not None
+
+        async def frames(count: int) -> None:  # composited (nothing is encoded: no output)
+            start = pipeline.counters().media_time_s
+            while pipeline.counters().media_time_s < start + count / 30:
+                await asyncio.sleep(0.02)  # a poll for new frames, not a timing
+
+        await frames(5)  # the picture has begun
+        before = await picture()
+        now[0] += 60.0  # a minute on: nobody has asked for the picture since
+        await frames(15)
+        live.show_product("MUG")
+        await frames(15)  # the card is on air now
+        return before, await picture()
+
+
+def test_the_remote_s_picture_is_of_now_not_of_the_last_request(tmp_path: Path) -> None:
+    """Before (`anchordesk live --control`, no window): program.jpg asked after a pause was the
+    frame copied at the previous request — a phone opened at 18:24 showed the picture of
+    18:11 (its test pattern's wall clock), without the product card and the deal on air
+    since; a script polling once a minute always saw the minute before."""
+    before, after = asyncio.run(_two_pictures(tmp_path))
+    height, width = after.shape
+    # The card, on the right of the picture: most of its pixels changed.
+    region = (slice(0, height * 2 // 3), slice(width * 2 // 3, width))
+    changed = abs(after[region].astype(int) - before[region].astype(int)) > 40
+    assert changed.mean() > 0.1, changed.mean()  # (before: 0.0, the same picture)

@@ -403,6 +403,7 @@ class ControlServer:
         self._preview_wanted_until = 0.0
         self._jpeg_served_at: dict[str, float] = {}
         self._jpeg: tuple[int, bytes] | None = None  # (id of the frame, its JPEG)
+        self._preview_asked_at: float | None = None  # (the server's clock)
         self._jpeg_lock = asyncio.Lock()
         self._frame: object = None  # keeps the encoded frame alive, so its id stays unique
 
@@ -745,12 +746,19 @@ class ControlServer:
         if len(self._jpeg_served_at) > 1000:
             self._jpeg_served_at.clear()
         self._jpeg_served_at[address] = now
+        # The pipeline hands out the copy it made at the previous request: after a pause (no
+        # window asking for previews, `anchordesk live`), that was the picture of minutes ago
+        # (a phone opened at 18:24 showed 18:11's, without the card on air since): wait for
+        # the copy this request asks for (R29hunt29ui F4).
+        fresh = self._preview_asked_at is not None and now - self._preview_asked_at < 1.0
+        self._preview_asked_at = now
         self._preview_wanted_until = now + 3.0
         show = self._show()
         pipeline = show.media.pipeline if show is not None else None
         frame = pipeline.request_preview() if pipeline is not None else None
-        for _ in range(10):  # the first request: the pipeline copies a frame within a tick
-            if frame is not None or pipeline is None:
+        old = None if fresh else frame
+        for _ in range(10):  # the pipeline copies a frame within a tick
+            if (frame is not None and frame is not old) or pipeline is None:
                 break
             await asyncio.sleep(0.05)
             frame = pipeline.request_preview()

@@ -124,7 +124,7 @@ class BoardPanel(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(0)
-        names = ("viewers", "comments", "orders", "conversion", "gmv", "average")
+        names = ("viewers", "comments", "orders", "gmv", "conversion", "average")
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.3)
         big.setBold(True)
@@ -132,17 +132,17 @@ class BoardPanel(QWidget):
             caption = QLabel(self)
             caption.setTextFormat(Qt.TextFormat.PlainText)
             money = name in ("gmv", "average")
-            # Money of many currencies wraps between them, each on a row of its own: in one
-            # of three columns, beside the others, it pushed the dock (and the window) wider
-            # than the screen (R29hunt29ui F1).
+            # Money of many currencies wraps between its amounts: in one of three columns,
+            # on one line, it pushed the dock (and the window) wider than the screen
+            # (R29hunt29ui F1).
             value = AmountsLabel(DASH, self) if money else QLabel(DASH, self)
             value.setTextFormat(Qt.TextFormat.PlainText)
             value.setObjectName(f"board_{name}")
             value.setFont(big)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            row, column = (position - 2, 0) if money else (0, position)
-            grid.addWidget(caption, row * 2, column, 1, 1 if not money else 4)
-            grid.addWidget(value, row * 2 + 1, column, 1, 1 if not money else 4)
+            row, column = divmod(position, 3)
+            grid.addWidget(caption, row * 2, column)
+            grid.addWidget(value, row * 2 + 1, column)
             self.captions[name] = caption
             self.values[name] = value
 
