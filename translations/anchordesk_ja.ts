@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+214"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+555"/>
+        <location line="+556"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -2641,7 +2641,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+131"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+132"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -2686,7 +2686,12 @@
         <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
+        <source>the network process was ended by the signal {signal} (killed from outside)</source>
+        <translation>ネットワークプロセスがシグナル {signal} で終了させられました（外部から強制終了）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>uplink too slow: dropped {frames} frames, delay kept under {seconds} s</source>
         <translation>アップロード回線が遅すぎます：{frames} フレームを破棄し、遅延を {seconds} 秒以内に保っています</translation>
     </message>
@@ -3019,7 +3024,7 @@
 <context>
     <name>OrderModel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/orders.py" line="+43"/>
+        <location filename="../src/anchordesk/ui/docks/orders.py" line="+45"/>
         <source>%1 (simulated)</source>
         <translation>%1（模擬）</translation>
     </message>
@@ -3027,7 +3032,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+83"/>
+        <location line="+84"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -3366,7 +3371,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+515"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+517"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
@@ -3827,7 +3832,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+656"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+665"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
     </message>
@@ -3841,7 +3846,7 @@
         <translation type="vanished">{key} はリストではないため無視しました</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+85"/>
         <source>{key} is {value}, not an object; its defaults taken</source>
         <translation>{key} は {value} で、オブジェクトではありません。既定値を使います</translation>
     </message>
@@ -3861,42 +3866,57 @@
         <translation>{field} が {value} で文字列ではないため、&apos;{default}&apos; を使います</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+129"/>
         <source>language is {value}, not one of {choices}; system taken</source>
         <translation>language が {value} で {choices} のいずれでもないため、システムの言語を使います</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-54"/>
         <source>destinations[{index}] has the id of another destination (&apos;{id}&apos;); given a new one: type its stream key again in Settings</source>
         <translation>destinations[{index}] は別の配信先と同じ id（&apos;{id}&apos;）です。新しい id を付けました：設定でストリームキーをもう一度入力してください</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+96"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>配信先「{name}」のサーバー URL にストリームキーらしきものが含まれています。キーは設定のストリームキー欄に移してください</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+32"/>
         <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
         <translation>エンコーダーのキャンバス「{canvas}」は「幅x高さ」の形式ではありません。1280x720 を使います</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
         <source>feeds[{index}] has no known kind; skipped</source>
         <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-145"/>
         <source>feeds[{index}] has the id of another feed (&apos;{id}&apos;); given a new one, with its own keyring entry: check its token in Settings, Feeds</source>
         <translation>feeds[{index}] は別のフィードと同じ id（&apos;{id}&apos;）です。新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="-26"/>
+        <source>{count} more problems in the settings file, not listed</source>
+        <translation>設定ファイルには、ほかに {count} 件の問題があります（一覧にはありません）</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>destinations[{index}] and {count} more have the id of another destination (&apos;{id}&apos;); each given a new one: type their stream keys again in Settings</source>
+        <translation>destinations[{index}] とほか {count} 件は別の配信先と同じ id（'{id}'）です。それぞれに新しい id を付けました：設定でストリームキーをもう一度入力してください</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>feeds[{index}] and {count} more have the id of another feed (&apos;{id}&apos;); each given a new one, with its own keyring entry: check their tokens in Settings, Feeds</source>
+        <translation>feeds[{index}] とほか {count} 件は別のフィードと同じ id（'{id}'）です。それぞれに新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
+    </message>
+    <message>
+        <location line="+178"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>フィード {kind}（{url}）は使いません：{problem}。設定の「フィード」で URL を直してください</translation>
     </message>

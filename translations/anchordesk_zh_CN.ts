@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+214"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+555"/>
+        <location line="+556"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -2641,7 +2641,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+131"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+132"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -2686,7 +2686,12 @@
         <translation>网络进程已结束，退出码 {code}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
+        <source>the network process was ended by the signal {signal} (killed from outside)</source>
+        <translation>网络进程被信号 {signal} 结束（被外部强制终止）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>uplink too slow: dropped {frames} frames, delay kept under {seconds} s</source>
         <translation>上行网速太慢：已丢弃 {frames} 帧，延迟保持在 {seconds} 秒以内</translation>
     </message>
@@ -3019,7 +3024,7 @@
 <context>
     <name>OrderModel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/orders.py" line="+43"/>
+        <location filename="../src/anchordesk/ui/docks/orders.py" line="+45"/>
         <source>%1 (simulated)</source>
         <translation>%1（模拟）</translation>
     </message>
@@ -3027,7 +3032,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+83"/>
+        <location line="+84"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -3366,7 +3371,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+515"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+517"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
@@ -3827,7 +3832,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+656"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+665"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
     </message>
@@ -3841,7 +3846,7 @@
         <translation type="vanished">{key} 不是列表，已忽略</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+85"/>
         <source>{key} is {value}, not an object; its defaults taken</source>
         <translation>{key} 为 {value}，不是对象；已使用其默认值</translation>
     </message>
@@ -3861,42 +3866,57 @@
         <translation>{field} 为 {value}，不是文本；已采用 &apos;{default}&apos;</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+129"/>
         <source>language is {value}, not one of {choices}; system taken</source>
         <translation>language 为 {value}，不是 {choices} 之一；已采用系统语言</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-54"/>
         <source>destinations[{index}] has the id of another destination (&apos;{id}&apos;); given a new one: type its stream key again in Settings</source>
         <translation>destinations[{index}] 与另一个推流目标的 id 相同（&apos;{id}&apos;）；已为它分配新的 id：请在“设置”中重新输入它的推流密钥</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+96"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>推流目标“{name}”的服务器地址里似乎含有推流密钥；请把密钥移到“设置”的推流密钥一栏</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+32"/>
         <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
         <translation>编码画布“{canvas}”不是“宽x高”格式；改用 1280x720</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
         <source>feeds[{index}] has no known kind; skipped</source>
         <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-145"/>
         <source>feeds[{index}] has the id of another feed (&apos;{id}&apos;); given a new one, with its own keyring entry: check its token in Settings, Feeds</source>
         <translation>feeds[{index}] 与另一个数据源的 id 相同（&apos;{id}&apos;）；已为它分配新的 id 和独立的钥匙串条目：请在“设置 → 数据源”中检查它的令牌</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="-26"/>
+        <source>{count} more problems in the settings file, not listed</source>
+        <translation>设置文件中还有 {count} 个问题，未列出</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>destinations[{index}] and {count} more have the id of another destination (&apos;{id}&apos;); each given a new one: type their stream keys again in Settings</source>
+        <translation>destinations[{index}] 及另外 {count} 项与另一个推流目标的 id 相同（'{id}'）；已为每项分配新的 id：请在“设置”中重新输入它们的推流密钥</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>feeds[{index}] and {count} more have the id of another feed (&apos;{id}&apos;); each given a new one, with its own keyring entry: check their tokens in Settings, Feeds</source>
+        <translation>feeds[{index}] 及另外 {count} 项与另一个数据源的 id 相同（'{id}'）；已为每项分配新的 id 和独立的钥匙串条目：请在“设置 → 数据源”中检查它们的令牌</translation>
+    </message>
+    <message>
+        <location line="+178"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）未使用：{problem}；请在“设置 → 数据源”中更正其地址</translation>
     </message>
