@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "integration")]
 
 from test_control_browser import chromium_page  # noqa: E402
+from tests.faults.remote.test_round_15_remote import _show_at_the_limits  # noqa: E402
 from tests.faults.remote_parts import TOKEN, rehearsing, serving  # noqa: E402
-from tests.faults.test_round_fifteen_remote import _show_at_the_limits  # noqa: E402
 
 _WATCH = """(() => { window.longs = []; new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) window.longs.push(Math.round(entry.duration)); })

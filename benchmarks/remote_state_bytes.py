@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
+from tests.faults.remote.test_round_15_remote import _show_at_the_limits
 from tests.faults.remote_parts import TOKEN, rehearsing, serving
-from tests.faults.test_round_fifteen_remote import _show_at_the_limits
 
 PHONE = """
 import asyncio, json, sys, aiohttp

@@ -93,7 +93,7 @@ def test_stop_signals_after_the_run_are_ignored_without_a_traceback() -> None:
     # Before: Ctrl+C and SIGTERM in a loop after the files were finished printed "OSError:
     # Signal 15 ignored due to race condition" with a traceback (once in CI, exit code 0). The
     # moment itself cannot be made to happen from Python (a handler runs at the next bytecode);
-    # tests/faults/test_round_three_media.py sends such a burst to a real run.
+    # tests/faults/network/test_round_03_media.py sends such a burst to a real run.
     done = subprocess.run(
         [sys.executable, "-c", _AFTER_THE_RUN], capture_output=True, text=True, timeout=60
     )

@@ -82,7 +82,7 @@ def test_an_ended_rehearsal_is_freed_whole(tmp_path: Path) -> None:
         from anchordesk.core import heap
         from anchordesk.feeds.spec import FeedSpec
         from tests.faults.remote_parts import rehearsing
-        from tests.faults.test_round_nineteen_remote import SMALL_SHOW
+        from tests.faults.remote.test_round_19_remote import SMALL_SHOW
 
         async def main():
             refs = []

@@ -155,7 +155,7 @@ def test_a_continued_session_file_keeps_its_prompts_fired_and_dismissed(tmp_path
 
     path = tmp_path / "again.adsession"
     # A situation that outlives a run: the mug on screen sold out. (A deal's prompt ends
-    # with its run, whose deals a restart ends: tests/faults/test_round_fourteen_seam.py.)
+    # with its run, whose deals a restart ends: tests/faults/seams/test_round_14_seam.py.)
     inputs = PromptInputs(
         T0 + 5,
         on_screen_sku="MUG",

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox,
 from pytestqt.qtbot import QtBot
 from servers import NginxRtmp
 from tests.faults.disks import fill, tmpfs
-from tests.faults.test_round_seventeen_lag import SlowPath
+from tests.faults.network.test_round_17_lag import SlowPath
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, Settings, save_settings

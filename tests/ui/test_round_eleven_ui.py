@@ -21,8 +21,8 @@ import pytest
 import shiboken6
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from tests.faults.disk.test_disk_writers import restore_logging  # noqa: F401 (a fixture)
 from tests.faults.disks import fill, tmpfs
-from tests.faults.test_disk_writers import restore_logging  # noqa: F401 (a fixture)
 
 from anchordesk.core import languages, logs, paths
 from anchordesk.show.feed_items import Order, OrderLine

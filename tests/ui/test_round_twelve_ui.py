@@ -18,7 +18,7 @@ import shiboken6
 from PySide6.QtCore import QFileInfo, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
-from tests.faults.test_round_eleven_lead import (
+from tests.faults.seams.test_round_11_lead import (
     _client_refuses_the_missing_bundle,
     _the_window_s_rehearsal,
 )
@@ -232,6 +232,6 @@ def test_a_report_of_a_session_whose_feeds_an_error_stopped_says_so(
         f"{MISSING_BUNDLE}, which does not exist (fix or unset it)"
     )
     assert report.to_json()["feeds_stopped"] == why
-    # In the report's language (round thirteen): tests/faults/test_round_thirteen_lead.py.
+    # In the report's language (round thirteen): tests/faults/seams/test_round_13_lead.py.
     assert "数据源      已停止：无法加载证书：" in report_text(report, "zh_CN").splitlines()[6]
     assert html.escape(why.removeprefix("the feeds stopped: ")) in report_html(report, "en")
