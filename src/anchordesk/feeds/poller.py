@@ -428,16 +428,16 @@ def network_words(error: BaseException) -> str:
     for cause in _causes(error):
         if isinstance(cause, ssl.SSLCertVerificationError):
             why = cause.verify_message or cause.reason or "not trusted"
-            return f"the server's certificate is not trusted ({_shown(why)})"
+            return f"the server's certificate is not trusted ({words_shown(why)})"
         if isinstance(cause, ssl.SSLError):
             reason = str(cause.reason or "")
             words = _TLS_REASONS.get(reason)
             if words is None:
-                words = reason.lower().replace("_", " ") or _shown(str(cause))
+                words = reason.lower().replace("_", " ") or words_shown(str(cause))
             return f"the secure connection failed: {words}"
     if isinstance(error, httpx.TimeoutException):
         return _timeout_words(error)
-    text = _shown(" ".join(str(error).split()))
+    text = words_shown(" ".join(str(error).split()))
     if isinstance(error, httpx.RemoteProtocolError):
         return f"the server's answer is broken ({text})"
     if not text:
@@ -478,7 +478,7 @@ def network_fault(error: BaseException) -> Words | None:
             why = cause.verify_message or cause.reason or "not trusted"
             return Words(
                 QT_TRANSLATE_NOOP("FeedFaults", "the server's certificate is not trusted ({why})"),
-                why=_shown(why),
+                why=words_shown(why),
             )
     return None
 
@@ -492,7 +492,11 @@ def _headers_can_be_sent(request: FeedRequest) -> bool:
     return True
 
 
-def _shown(text: str) -> str:
+def words_shown(text: str) -> str:
+    """A server's words (an error's message, a reason, a TLS failure) as a feed's status and
+    its log line show them: on one line, control characters escaped, cut to 200 characters.
+    Every feed's (Twitch's too): mask secrets before, never after (a cut token is masked by
+    no rule)."""
     text = escape_controls(text)
     return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
 
@@ -753,7 +757,7 @@ class Poller:
                 log.info(
                     "feed %s: the platform ended the feed (%s)",
                     self.adapter.source,
-                    _shown(self._ended_reason),
+                    words_shown(self._ended_reason),
                 )
                 return self._health
             self.delays_s.append(delay_s)

@@ -86,6 +86,7 @@ from anchordesk.feeds.poller import (
     goes_direct,
     network_words,
     read_response,
+    words_shown,
 )
 from anchordesk.feeds.tokens import can_be_sent
 from anchordesk.feeds.viewers import viewer_count
@@ -272,7 +273,7 @@ class TwitchChatFeed:
 
     @property
     def health(self) -> FeedHealth:
-        session = _said(self.session_id) if self.session_id else "-"
+        session = words_shown(self.session_id) if self.session_id else "-"
         note = f"EventSub session {session}; {self.reconnects} reconnects"
         if self._last_online is not None:
             note += f"; {self._last_online:,} watching"
@@ -289,7 +290,7 @@ class TwitchChatFeed:
         # Masked whole, then cut as every server's words in a status are: a handshake's
         # header quoted by the WebSocket library (an 8 KB Upgrade) was the status and the log
         # line whole.
-        message = _said(self._shown(message))
+        message = words_shown(self._shown(message))
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
@@ -435,7 +436,7 @@ class TwitchChatFeed:
                 ) from None
             if kind != "session_welcome":
                 raise _UnreadableWelcome(
-                    f"the first message is {_said(as_text(kind))!r}, not the welcome"
+                    f"the first message is {words_shown(as_text(kind))!r}, not the welcome"
                 )
         except BaseException:
             await connection.close()
@@ -552,7 +553,7 @@ class TwitchChatFeed:
                 log.warning(
                     "feed %s: Twitch asked to move to '%s', %s; staying on this connection",
                     self.source,
-                    _said(mask_url(moved)),
+                    words_shown(mask_url(moved)),
                     problem,
                 )
             return None
@@ -564,7 +565,7 @@ class TwitchChatFeed:
             try:
                 subscription = message["payload"]["subscription"]
                 sub_type = as_text(subscription.get("type"))
-                reason = _said(as_text(subscription.get("status")))
+                reason = words_shown(as_text(subscription.get("status")))
             except (KeyError, TypeError, AttributeError):
                 # Counted and skipped as every malformed frame is: raised, it ended the
                 # connection, and the chat sent meanwhile was lost with it.
@@ -579,7 +580,7 @@ class TwitchChatFeed:
             log.warning(
                 "feed %s: Twitch revoked %s (%s)",
                 self.source,
-                self._shown(_said(sub_type)),  # a type the feed never asked for, as sent
+                self._shown(words_shown(sub_type)),  # a type the feed never asked for, as sent
                 self._shown(reason),
             )
             if sub_type == CHAT_MESSAGE:
@@ -686,7 +687,7 @@ class TwitchChatFeed:
                 "feed %s: a chat message's badges are %s, not a list of objects: what is not one "
                 "is left out (the comment is kept)",
                 self.source,
-                _said(json_shown(sent)),
+                words_shown(json_shown(sent)),
             )
         return (
             {as_text(badge.get("set_id")) for badge in sent if isinstance(badge, dict)}
@@ -946,7 +947,7 @@ def _move_url_problem(url: str) -> str | None:
     except InvalidURI:
         return "which is not a ws:// or wss:// address with a host"
     except ValueError as error:  # a port past 65535, broken IPv6 brackets
-        return f"which is not an address ({_said(str(error))})"
+        return f"which is not an address ({words_shown(str(error))})"
     return None
 
 
@@ -964,19 +965,7 @@ def _helix_message(response: httpx.Response) -> str:
     except MalformedResponse:
         return f"HTTP {response.status_code}"
     message = as_text(body.get("message")) if isinstance(body, dict) else ""
-    return _said(message) if message else f"HTTP {response.status_code}"
-
-
-_WORDS_SHOWN = 200
-
-
-def _said(text: str) -> str:
-    """A server's words (a Helix error's ``message``, a revocation's status, a session id) as
-    the feed's status shows them: on one line, control characters escaped, cut to 200
-    characters. Shown as sent, a 403's 2 MB ``message`` was the status line (with its ESC
-    sequences and line breaks) in the window, on the phone and in the report's feed status."""
-    text = escape_controls(text)
-    return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
+    return words_shown(message) if message else f"HTTP {response.status_code}"
 
 
 def _recent_key(message_id: str) -> str:
