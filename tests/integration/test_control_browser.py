@@ -55,6 +55,32 @@ class DevTools:
             raise AssertionError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    async def centre_of(self, element: str, timeout_s: float = 30.0) -> tuple[float, float]:
+        """The point a finger taps on the element the JavaScript ``element`` gives, scrolled to
+        the middle of the screen: read once the page has drawn it twice at the same place and
+        nothing lies over it. Read at once after the scroll, on a loaded machine the rows still
+        moved (their height is only known once drawn, content-visibility), and a press sent
+        there landed beside the button (stop 25's CI: the tap did nothing, 1 run in 8)."""
+        script = f"""(async () => {{
+  const target = {element};
+  target.scrollIntoView({{block: 'center'}});
+  const frame = () => new Promise((done) => requestAnimationFrame(done));
+  const drawn = async () => {{ await frame(); await frame(); }};
+  let last = null;
+  for (;;) {{
+    await drawn();
+    const r = target.getBoundingClientRect();
+    const point = [r.x + r.width / 2, r.y + r.height / 2];
+    const hit = document.elementFromPoint(point[0], point[1]);
+    if (last && last[0] === point[0] && last[1] === point[1] && hit && target.contains(hit))
+      return point;
+    last = point;
+  }}
+}})()"""
+        async with asyncio.timeout(timeout_s):
+            x, y = await self.evaluate(script)
+        return float(x), float(y)
+
     async def wait_for(self, expression: str, timeout_s: float = 30.0) -> Any:
         async with asyncio.timeout(timeout_s):
             while True:
@@ -184,11 +210,7 @@ async def _operate(url: str, browser: str, profile: Path, screenshots: Path) -> 
 
         assert await page.evaluate(GREEN_SHARE) < 0.001  # nothing on air yet
         # Tap the serum, as a finger does.
-        box = await page.evaluate(
-            "(() => { const b = document.querySelector(\"[data-sku='SERUM-30']\");"
-            " b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect();"
-            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
-        )
+        box = await page.centre_of("document.querySelector(\"[data-sku='SERUM-30']\")")
         point = {"x": box[0], "y": box[1]}
         await page.send("Input.dispatchTouchEvent", type="touchStart", touchPoints=[point])
         await page.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])
@@ -234,11 +256,7 @@ def test_web_remote_on_a_phone_sized_chinese_browser(tmp_path: Path, chromium: s
 
 async def _tap(page: DevTools, selector: str) -> None:
     """A finger's tap on the element ``selector`` names (scrolled into view first)."""
-    box = await page.evaluate(
-        f"(() => {{ const b = document.querySelector({selector!r});"
-        " b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect();"
-        " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
-    )
+    box = await page.centre_of(f"document.querySelector({selector!r})")
     point = {"x": box[0], "y": box[1]}
     await page.send("Input.dispatchTouchEvent", type="touchStart", touchPoints=[point])
     await page.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])

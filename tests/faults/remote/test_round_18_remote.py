@@ -235,11 +235,7 @@ async def _stop_tapped_across_a_redraw(folder: Path, chromium: str) -> dict[str,
         await page.wait_for("document.getElementById('connection')?.classList.contains('on')")
         live.start_deal("MUG", origin=None)
         await page.wait_for("document.querySelector('#deals li button') !== null")
-        x, y = await page.evaluate(
-            "(() => { const b = document.querySelector('#deals li button'); b.scrollIntoView();"
-            " const r = b.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];"
-            " })()"
-        )
+        x, y = await page.centre_of("document.querySelector('#deals li button')")
         press = {"x": x, "y": y, "button": "left", "clickCount": 1}
         await page.send("Input.dispatchMouseEvent", type="mousePressed", **press)
         # The finger is down while the page redraws the deal's countdown.
@@ -280,11 +276,7 @@ async def _stop_tapped_as_an_order_comes(folder: Path, chromium: str) -> dict[st
             await page.wait_for("document.getElementById('connection')?.classList.contains('on')")
             live.start_deal("MUG", origin=None)
             await page.wait_for(f"{_MUG_STOP}.textContent === '停止'")
-            x, y = await page.evaluate(
-                f"(() => {{ const b = {_MUG_STOP}; b.scrollIntoView();"
-                " const r = b.getBoundingClientRect();"
-                " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
-            )
+            x, y = await page.centre_of(_MUG_STOP)
             before = await page.evaluate(_MUG_DETAIL)
             press = {"x": x, "y": y, "button": "left", "clickCount": 1}
             await page.send("Input.dispatchMouseEvent", type="mousePressed", **press)
