@@ -301,6 +301,17 @@ def close_windows_on_sigterm() -> None:
             signal.signal(number, handler)
 
 
+def ignore_closing_signals() -> None:
+    """Once the window is closed and the show's files finished: the closing signals this
+    program took are ignored to its end (one it was started to ignore stays so)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in CLOSING_SIGNALS:
+        number = getattr(signal, name)
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, signal.SIG_IGN)
+
+
 def close_requested(signal_number: int) -> None:
     """Close every window soon, without asking (see :func:`close_windows_on_sigterm`)."""
     global _termination_requested

@@ -10,6 +10,7 @@ operator looks) and in the status bar.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import sys
@@ -1162,8 +1163,6 @@ def run_control_room(
 ) -> int:
     """The window on a qasync loop (the feeds run on it). ``on_ready`` is called once the
     picture runs (screenshots, benchmarks); closing the last window ends the loop."""
-    import asyncio
-
     import qasync
 
     from anchordesk.live.settings import load_settings
@@ -1195,10 +1194,38 @@ def run_control_room(
     QTimer.singleShot(0, lambda: controller.start_on(show_path))
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
+    # The loop ends when window_life is done, not when Qt sees the last window close: the
+    # show's stop and the feeds' end run on it after that.
+    app.setQuitOnLastWindowClosed(False)
     with loop:
-        loop.run_until_complete(closed.wait())
-        controller.shutdown()
-        # Let the feeds' tasks see their stop on the loop before it closes (else they would be
-        # destroyed pending, or resumed with no loop running).
-        loop.run_until_complete(controller.wait_closed())
+        loop.run_until_complete(window_life(closed, controller))
+    # The show's files are finished: nothing is left for a closing signal to close. Python
+    # gives its handlers back to the system as it ends, and a SIGTERM in the half second the
+    # process then takes to end (Qt's threads) killed it: exit 143 for a clean close.
+    crash.ignore_closing_signals()
     return 0
+
+
+async def window_life(closed: asyncio.Event, controller: Controller) -> None:
+    """The window's life on its loop, to the end: the close, the show's stop, the feeds' end,
+    then every task left cancelled and awaited (as ``asyncio.run`` ends its tasks), all while
+    the loop runs. qasync's ``run_until_complete`` lets Qt run its events once more after the
+    loop stopped: with the close and the feeds' end in two runs, a feed task woken by the close
+    took its next step there, with no loop running ("the feeds stopped: no running event loop"
+    in the log after a Ctrl+Q, one quit in about ten under Xvfb)."""
+    await closed.wait()
+    controller.shutdown()
+    # The feeds' tasks see their stop; one still running after its share of the 2 s is
+    # cancelled (Controller.FEEDS_CLOSE_S).
+    await controller.wait_closed()
+    current = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in left:
+        task.cancel()
+    if left:
+        await asyncio.wait(left, timeout=TASKS_CLOSE_S)
+
+
+# What the tasks left after the feeds' end (lifecycle steps the shutdown cancelled) get to see
+# their cancellation through, within the 2 s a closing signal is promised.
+TASKS_CLOSE_S = 0.5
