@@ -322,10 +322,11 @@ class BoardPanel(QWidget):
             else:
                 forecast = DASH
             name = product.title or product.sku
+            code = product.currency  # its own first, then what it sold in others, apart
             cells = (
                 name if product.sku in known else escape_controls(name),
                 _count(product.units, language),
-                format_money(product.gmv, product.currency, language),
+                _money_list(((product.currency, product.gmv), *product.other_gmv), code, language),
                 forecast,
             )
             for column, text in enumerate(cells):

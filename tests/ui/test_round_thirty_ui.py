@@ -1,0 +1,48 @@
+"""Round thirty of issue 10, the window (hunt30ui)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from tests.ui.conftest import open_control_room
+
+from anchordesk.control.state import state_json
+from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.store.report import money_with_others
+
+
+def test_a_product_sold_in_other_currencies_shows_that_money_on_the_board_and_the_remote(
+    qtbot: QtBot, qt_asyncio_loop: object, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    """Before (Xvfb, ja, live, a JSON feed of orders in twelve currencies): the data board's
+    products table said "3 sold, ¥0" for a product sold only in dollars, won and rupees, and
+    left the euros out of another's; the remote's board said "gmv": "0". The report said
+    "¥0 + $999,999,999.99 + ₩… + ₹…"."""
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    controller.live.session.ingest(
+        [
+            Order("json", "o1", "USD", Decimal("39.00"), (OrderLine("SERUM", 1, Decimal("39")),)),
+            Order("json", "o2", "EUR", Decimal("24.00"), (OrderLine("SERUM", 1, Decimal("24")),)),
+            Order("json", "o3", "KRW", Decimal("5000"), (OrderLine("CREAM", 1, Decimal("5000")),)),
+        ]
+    )
+    window.board.parentWidget().show()
+    window.board.parentWidget().raise_()
+    table = window.board.products
+    qtbot.waitUntil(lambda: controller.poll_show() or table.rowCount() == 2)
+    cells = {
+        table.item(row, 0).text(): table.item(row, 2).text().replace("\u00a0", " ")
+        for row in range(table.rowCount())
+    }
+    # The report's words for the same sales, in the window's language.
+    serum = money_with_others(Decimal("39.00"), "USD", {"EUR": Decimal("24.00")}, "en")
+    cream = money_with_others(Decimal("0"), "USD", {"KRW": Decimal("5000")}, "en")
+    assert cells == {"Hydra Serum": serum.replace("\u00a0", " "), "Night Cream": cream}, cells
+    products = {p["sku"]: p for p in state_json(controller.snapshot)["board"]["products"]}
+    assert products["CREAM"]["gmv"] == "0.00"
+    assert products["CREAM"]["gmv_in_other_currencies"] == {"KRW": "5000"}
+    assert products["SERUM"]["gmv_in_other_currencies"] == {"EUR": "24.00"}
