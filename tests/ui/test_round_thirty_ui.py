@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
 
 from anchordesk.control.state import state_json
+from anchordesk.show.board import ProductFigures
 from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.show.prompts import DEAL_ENDING, Prompt
 from anchordesk.store.report import money_with_others
 
 
@@ -46,3 +49,32 @@ def test_a_product_sold_in_other_currencies_shows_that_money_on_the_board_and_th
     assert products["CREAM"]["gmv"] == "0.00"
     assert products["CREAM"]["gmv_in_other_currencies"] == {"KRW": "5000"}
     assert products["SERUM"]["gmv_in_other_currencies"] == {"EUR": "24.00"}
+
+
+def test_a_prompt_about_a_long_named_product_keeps_its_figures_in_sight(
+    qtbot: QtBot, qt_asyncio_loop: object, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    """Before (Xvfb, ja, a deal of 8,888,888 units on a product with a 190-character title):
+    the prompt wrote "8888888 of 8888888" (the deal panel: "8,888,888/8,888,888"; the
+    board's forecast "1666666 min")."""
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    board = window.board
+    window.board.parentWidget().show()
+    window.board.parentWidget().raise_()
+    title = "京都宇治産の石臼挽き上級抹茶と常滑焼の職人手づくり急須と有田焼の湯呑み二客" * 4
+    values = (("title", title), ("seconds", "24"), ("left", "8888888"), ("total", "8888888"))
+    snapshot = window.controller.snapshot
+    assert snapshot.board is not None
+    product = ProductFigures(
+        "SERUM", title, "USD", 3, Decimal("117"), 9999996, 0.1, 99999960.0, True
+    )
+    board.update_snapshot(
+        replace(
+            snapshot,
+            prompts=(Prompt("deal_ending:d1", DEAL_ENDING, 0.0, values),),
+            board=replace(snapshot.board, products=(product,)),
+        )
+    )
+    line = board.prompt_list.item(0).text()
+    assert "8,888,888" in line and "8888888" not in line, line
+    assert board.products.item(0, 3).text() == "sells out in ~1,666,666 min"
