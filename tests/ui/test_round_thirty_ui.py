@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+from PySide6.QtCore import QRect, Qt
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
 
@@ -56,7 +57,8 @@ def test_a_prompt_about_a_long_named_product_keeps_its_figures_in_sight(
 ) -> None:
     """Before (Xvfb, ja, a deal of 8,888,888 units on a product with a 190-character title):
     the prompt wrote "8888888 of 8888888" (the deal panel: "8,888,888/8,888,888"; the
-    board's forecast "1666666 min")."""
+    board's forecast "1666666 min") and its title filled the prompt box's three lines, the
+    seconds and units left out of sight there and in the teleprompter's one line."""
     window = open_control_room(qtbot, executor, tmp_path, [])
     board = window.board
     window.board.parentWidget().show()
@@ -78,3 +80,13 @@ def test_a_prompt_about_a_long_named_product_keeps_its_figures_in_sight(
     line = board.prompt_list.item(0).text()
     assert "8,888,888" in line and "8888888" not in line, line
     assert board.products.item(0, 3).text() == "sells out in ~1,666,666 min"
+    # The whole prompt in the box (it has no scroll bar for one tall item) ...
+    viewport = board.prompt_list.viewport()
+    drawn = board.prompt_list.fontMetrics().boundingRect(
+        QRect(0, 0, viewport.width() - 8, 100000), Qt.TextFlag.TextWordWrap, line
+    )
+    assert drawn.height() <= viewport.height(), (drawn, viewport.size(), line)
+    # ... and the teleprompter's one line keeps the seconds left.
+    assert "24" in window.teleprompter.fontMetrics().elidedText(
+        line, Qt.TextElideMode.ElideRight, 600
+    )

@@ -270,8 +270,14 @@ class BoardPanel(QWidget):
         return re.sub(r"%(\d)", fill, templates[prompt.rule])
 
     def _prompt_value(self, prompt: Prompt, name: str) -> str:
-        """A count as the panels write it ("8,888,888 left", was "8888888")."""
+        """A count as the panels write it ("8,888,888 left", was "8888888"); a name (a title, an
+        author) shortened to about twenty letters: a 190-character title filled the prompt box's
+        three lines and the teleprompter's one, and pushed the prompt's figures out of both."""
         value = prompt.value(name)
+        if name in _PROMPT_NAMES:
+            metrics = self.prompt_list.fontMetrics()
+            width = metrics.horizontalAdvance("M") * 20
+            return metrics.elidedText(value, Qt.TextElideMode.ElideRight, width)
         if name in _PROMPT_COUNTS and value.isascii() and value.isdigit():
             return _count(int(value), current_language())
         return value
@@ -432,6 +438,9 @@ class BoardPanel(QWidget):
             key = str(self.prompt_list.item(0).data(Qt.ItemDataRole.UserRole))
         if key is not None:
             self.dismiss_requested.emit(key)
+
+
+_PROMPT_NAMES = frozenset({"title", "author"})  # the words of a prompt that are a name
 
 
 # The words of a prompt that are a count (written as the panels write counts).
