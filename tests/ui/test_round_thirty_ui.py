@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
@@ -90,3 +91,22 @@ def test_a_prompt_about_a_long_named_product_keeps_its_figures_in_sight(
     assert "24" in window.teleprompter.fontMetrics().elidedText(
         line, Qt.TextElideMode.ElideRight, 600
     )
+
+
+def test_a_day_long_deal_reads_in_the_window_as_on_the_picture(
+    qtbot: QtBot, qt_asyncio_loop: object, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    """Before (Xvfb, ja, a deal of 86,400 s): the deal panel and the teleprompter read
+    "1439:21 left" beside the picture's countdown 23:59:21."""
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    controller.show_product("SERUM")
+    qtbot.waitUntil(lambda: controller.poll_show() or controller.snapshot.on_screen_sku == "SERUM")
+    controller.start_deal("SERUM", "29.00", 86400, 20)
+    window.teleprompter.show()
+    status = window.products._deal_status
+    qtbot.waitUntil(lambda: controller.poll_show() or "left" in status.text())
+    # Hours, minutes, seconds (24:00:00, then 23:59:59 ...), never 1440:00 nor 1439:59.
+    day = re.compile(r"\b2[34]:[0-5]\d:[0-5]\d\b")
+    assert day.search(status.text()), status.text()
+    qtbot.waitUntil(lambda: day.search(window.teleprompter.view.lines.deal) is not None)
