@@ -97,7 +97,8 @@ def test_a_day_long_deal_reads_in_the_window_as_on_the_picture(
     qtbot: QtBot, qt_asyncio_loop: object, executor: ThreadPoolExecutor, tmp_path: Path
 ) -> None:
     """Before (Xvfb, ja, a deal of 86,400 s): the deal panel and the teleprompter read
-    "1439:21 left" beside the picture's countdown 23:59:21."""
+    "1439:21 left" beside the picture's countdown 23:59:21; the teleprompter wrote the units
+    left ungrouped ("8888888 left", the picture "残り8,888,888点")."""
     window = open_control_room(qtbot, executor, tmp_path, [])
     controller = window.controller
     controller.show_product("SERUM")
@@ -110,3 +111,9 @@ def test_a_day_long_deal_reads_in_the_window_as_on_the_picture(
     day = re.compile(r"\b2[34]:[0-5]\d:[0-5]\d\b")
     assert day.search(status.text()), status.text()
     qtbot.waitUntil(lambda: day.search(window.teleprompter.view.lines.deal) is not None)
+    # The same deal with 8,888,888 units left, as the picture writes them.
+    state = window.teleprompter._state
+    assert state is not None
+    many = tuple(replace(deal, stock_left=8888888) for deal in state.deals)
+    window.teleprompter.update_state(replace(state, deals=many))
+    assert "8,888,888" in window.teleprompter.view.lines.deal, window.teleprompter.view.lines
