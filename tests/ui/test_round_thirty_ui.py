@@ -117,3 +117,36 @@ def test_a_day_long_deal_reads_in_the_window_as_on_the_picture(
     many = tuple(replace(deal, stock_left=8888888) for deal in state.deals)
     window.teleprompter.update_state(replace(state, deals=many))
     assert "8,888,888" in window.teleprompter.view.lines.deal, window.teleprompter.view.lines
+
+
+def test_the_picture_s_card_never_cuts_a_price_into_another_number(qtbot: QtBot) -> None:
+    """Before (anchordesk live, a KWD show, a deal at 888,888,888.888, program.jpg): the card
+    on air read "KWD 888,88…"."""
+    from PySide6.QtGui import QPainter
+
+    from anchordesk.media.overlays import CardView, OverlayScene, SceneOverlaySource, Theme
+
+    drawn: list[str] = []
+    original = QPainter.drawText
+
+    def recording(painter: QPainter, *args: object) -> None:
+        drawn.extend(arg for arg in args if isinstance(arg, str))
+        original(painter, *args)  # type: ignore[call-overload]
+
+    card = CardView(
+        title="京都宇治産の石臼挽き上級抹茶",
+        price=Decimal("999999999.999"),
+        currency="KWD",
+        deal_price=Decimal("888888888.888"),
+        stock_left=9999999,
+        sku="MATCHA-40",
+    )
+    scene = OverlayScene(language="ja", theme=Theme(), card=card)
+    QPainter.drawText = recording  # type: ignore[method-assign]
+    try:
+        SceneOverlaySource(lambda _now_s: scene).layers(0.0, (1280, 720))
+    finally:
+        QPainter.drawText = original  # type: ignore[method-assign]
+    prices = [text.replace("\u00a0", " ") for text in drawn if text.startswith("KWD")]
+    assert "KWD 888,888,888.888" in prices, drawn
+    assert all(text in ("KWD 888,888,888.888", "KWD 999,999,999.999") for text in prices), drawn
