@@ -277,6 +277,9 @@ def board_json(snapshot: LiveSnapshot) -> JsonObject | None:
                 "units": p.units,
                 "gmv": amount_text(p.gmv, p.currency),
                 "currency": p.currency,
+                # An addition: what it sold in other currencies, apart (as the report's
+                # gmv_in_other_currencies); without it a product sold in dollars read "0".
+                "gmv_in_other_currencies": _money_map(p.other_gmv),
                 "stock_left": p.stock_left,
                 "units_per_minute": round(p.units_per_minute, 3),
                 "sells_out_in_s": None if p.sells_out_in_s is None else round(p.sells_out_in_s),

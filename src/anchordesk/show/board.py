@@ -86,6 +86,9 @@ class ProductFigures:
     units_per_minute: float  # over the forecast's window
     sells_out_in_s: float | None  # None: not selling now, or nothing left to sell
     on_sale: bool  # on screen or in a live deal
+    # What it sold in other currencies than ``currency``: apart, never added in (the report's
+    # "¥0 + US$5.00"); without them a product sold only in dollars in a yen show read "3, ¥0".
+    other_gmv: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def sold_out(self) -> bool:
@@ -447,6 +450,7 @@ def board_figures(
                 units_per_minute=rate * 60.0,
                 sells_out_in_s=sells_out_in_s(left, rate),
                 on_sale=sales.sku in selling,
+                other_gmv=tuple(sorted((code, v) for code, v in sales.other_gmv.items() if v)),
             )
         )
     start = bisect.bisect_left(audience.times, now - HISTORY_S)

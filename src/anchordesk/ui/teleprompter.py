@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import format_money
+from anchordesk.core.money import format_money, format_number
 from anchordesk.show.timing import format_duration
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import ShowState
+from anchordesk.ui.words import deal_clock
 
 _TEXT_FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
 _ONE_LINE = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -279,9 +280,9 @@ class TeleprompterPanel(QWidget):
         if deal is not None:
             deal_text = (
                 self.tr("Flash deal %1 · %2 · %3 left · %4")
-                .replace("%1", format_duration(deal.seconds_left))
+                .replace("%1", deal_clock(deal.seconds_left))
                 .replace("%2", format_money(deal.price, deal.currency or state.currency, language))
-                .replace("%3", str(deal.stock_left))
+                .replace("%3", format_number(deal.stock_left, language))
                 .replace("%4", deal.title or deal.sku)
             )
         pinned = state.pinned

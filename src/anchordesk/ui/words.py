@@ -11,6 +11,7 @@ in a language is `anchordesk.core.languages.say`'s, shared with the remote contr
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from anchordesk.core import languages
 from anchordesk.core.disk import error_words
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+from anchordesk.media.overlays.countdown import clock_text
+from anchordesk.show.timing import format_duration
 from anchordesk.show.validate import Problem
 from anchordesk.ui import i18n
 from anchordesk.ui.state import OutputRow
@@ -99,6 +102,14 @@ def quoted_text(text: str) -> str:
     thousands of pixels wide: OK, Cancel and the reason after the name off the screen."""
     shown = escape_controls(text)
     return shown if len(shown) <= QUOTED_CHARS else shown[:QUOTED_CHARS] + "…"
+
+
+def deal_clock(seconds_left: float) -> str:
+    """A deal's time left as the picture's countdown reads it past an hour ("23:59:01"), as a
+    stopwatch under it ("1:28"): a day's deal read "1439:21 left" in the window and on the
+    phone beside the picture's 23:59:01."""
+    whole = math.ceil(max(0.0, seconds_left) - 1e-9)
+    return clock_text(whole) if whole >= 3600 else format_duration(whole)
 
 
 def unbroken(text: str) -> str:

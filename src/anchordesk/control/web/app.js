@@ -129,6 +129,15 @@
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   }
 
+  // A deal's time left as the picture's countdown reads it past an hour ("23:59:01"), as
+  // clock() under it: a day's deal read "1439:21" here beside the picture's 23:59:01.
+  function countdown(seconds) {
+    const s = Math.max(0, Math.ceil(seconds - 1e-9));
+    if (s < 3600) return clock(s);
+    const two = (n) => String(n).padStart(2, "0");
+    return `${Math.floor(s / 3600)}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+  }
+
   async function command(name, args = {}) {
     try {
       if (locked()) return;
@@ -340,7 +349,7 @@
     for (const deal of state.deals) {
       if (deal.state !== "live") continue;
       const units = deal.units_left === null ? "∞" : count(deal.units_left);
-      const text = t("deal_live", title(deal), price(deal), clock(deal.remaining_s - passed), units);
+      const text = t("deal_live", title(deal), price(deal), countdown(deal.remaining_s - passed), units);
       const span = rows.get(`deal:${deal.sku}`).node.firstChild;
       if (span.textContent !== text) span.textContent = text;
     }

@@ -20,6 +20,7 @@ from anchordesk.media.overlays.painting import (
     ImageCache,
     begin,
     draw_elided,
+    draw_fitted,
     draw_text_block,
     new_image,
 )
@@ -129,13 +130,21 @@ def _draw(
     price_text = _price_text(shown_price, view.currency, fonts.language)
     price_height = QFontMetricsF(price_font).height()
     price_rect = QRectF(text.left(), y, text.width(), price_height)
-    advance = draw_elided(painter, price_text, price_font, price_colour, price_rect)
+    # A price too wide for the card is drawn smaller, never elided: "KWD 888,88…" on air is
+    # another number (a 888,888,888.888 deal in a KWD show); a list price that does not fit
+    # whole beside it is left out rather than cut.
+    advance = draw_fitted(painter, price_text, price_font, px(20), price_colour, price_rect)
     if view.deal_price is not None:
         list_font = fonts.font(px(22))
         list_text = _price_text(view.price, view.currency, fonts.language)
         list_left = text.left() + advance + px(12)
         list_rect = QRectF(list_left, y + px(8), text.right() - list_left, price_height - px(8))
-        list_width = draw_elided(painter, list_text, list_font, qcolor(theme.muted), list_rect)
+        fits = QFontMetricsF(list_font).horizontalAdvance(list_text) <= list_rect.width()
+        list_width = (
+            draw_elided(painter, list_text, list_font, qcolor(theme.muted), list_rect)
+            if fits
+            else 0
+        )
         if list_width > 0:
             strike_y = list_rect.center().y()
             painter.setPen(QPen(qcolor(theme.muted), max(1.0, px(2))))

@@ -261,13 +261,26 @@ class BoardPanel(QWidget):
             return prompt.english
         # One pass over the template: a value holding "%1" stays as typed. A title is isolated:
         # an override left open in it turned the rest of the line around.
-        values = [bidi_isolated(prompt.value(name)) for name in names[prompt.rule]]
+        values = [bidi_isolated(self._prompt_value(prompt, name)) for name in names[prompt.rule]]
 
         def fill(match: re.Match[str]) -> str:
             number = int(match.group(1))
             return values[number - 1] if 1 <= number <= len(values) else match.group(0)
 
         return re.sub(r"%(\d)", fill, templates[prompt.rule])
+
+    def _prompt_value(self, prompt: Prompt, name: str) -> str:
+        """A count as the panels write it ("8,888,888 left", was "8888888"); a name (a title, an
+        author) shortened to about twenty letters: a 190-character title filled the prompt box's
+        three lines and the teleprompter's one, and pushed the prompt's figures out of both."""
+        value = prompt.value(name)
+        if name in _PROMPT_NAMES:
+            metrics = self.prompt_list.fontMetrics()
+            width = metrics.horizontalAdvance("M") * 20
+            return metrics.elidedText(value, Qt.TextElideMode.ElideRight, width)
+        if name in _PROMPT_COUNTS and value.isascii() and value.isdigit():
+            return _count(int(value), current_language())
+        return value
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -318,14 +331,15 @@ class BoardPanel(QWidget):
                 forecast = self.tr("sold out")
             elif product.sells_out_in_s is not None:
                 minutes = format_forecast_minutes(product.sells_out_in_s)
-                forecast = self.tr("sells out in ~%1 min").replace("%1", str(minutes))
+                forecast = self.tr("sells out in ~%1 min").replace("%1", _count(minutes, language))
             else:
                 forecast = DASH
             name = product.title or product.sku
+            code = product.currency  # its own first, then what it sold in others, apart
             cells = (
                 name if product.sku in known else escape_controls(name),
                 _count(product.units, language),
-                format_money(product.gmv, product.currency, language),
+                _money_list(((product.currency, product.gmv), *product.other_gmv), code, language),
                 forecast,
             )
             for column, text in enumerate(cells):
@@ -424,6 +438,13 @@ class BoardPanel(QWidget):
             key = str(self.prompt_list.item(0).data(Qt.ItemDataRole.UserRole))
         if key is not None:
             self.dismiss_requested.emit(key)
+
+
+_PROMPT_NAMES = frozenset({"title", "author"})  # the words of a prompt that are a name
+
+
+# The words of a prompt that are a count (written as the panels write counts).
+_PROMPT_COUNTS = frozenset({"from", "to", "minutes", "seconds", "left", "total"})
 
 
 def _count(value: int | None, language: str) -> str:

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import currency_digits, format_money, format_number
-from anchordesk.show.timing import format_duration
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import DealRow, ProductRow, ShowState
+from anchordesk.ui.words import deal_clock
 
 
 class ProductPanel(QWidget):
@@ -320,7 +320,7 @@ class ProductPanel(QWidget):
                     "%1",
                     format_money(deal.price, deal.currency or self._currency, current_language()),
                 )
-                .replace("%2", format_duration(deal.seconds_left))
+                .replace("%2", deal_clock(deal.seconds_left))
                 .replace("%3", _count(deal.stock_left))
                 .replace("%4", _count(deal.stock_total))
             )
@@ -373,7 +373,7 @@ class ProductPanel(QWidget):
             status = "" if self._on_screen else self.tr("Put a product on screen to start a deal.")
         elif deal.state == "live":
             status = self.tr("Live: %1 left · %2 of %3 units left").replace(
-                "%1", format_duration(deal.seconds_left)
+                "%1", deal_clock(deal.seconds_left)
             )
             status = status.replace("%2", _count(deal.stock_left)).replace(
                 "%3", _count(deal.stock_total)
