@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from packetgen import PacketGenerator
 from servers import NginxRtmp, wait_until
@@ -11,7 +9,7 @@ from servers import NginxRtmp, wait_until
 from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
-from faults.network_helpers import Feeder
+from faults.network_helpers import Feeder, frozen_until_stalled
 
 pytestmark = pytest.mark.integration
 
@@ -34,24 +32,14 @@ def test_a_stream_whose_server_stopped_is_not_counted_live_while_the_stall_was_b
     output.start(generator.templates)
     try:
         with Feeder(output, generator):
-            wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
-            nginx_rtmp.wait_for_recording(min_bytes=100_000)
-            nginx_rtmp.freeze()
-            live_at_freeze_s = output.status().live_s
-            frozen_s = time.monotonic()
-            stalled = wait_until(
-                lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
-                30,
-                what="the stall",
-            )
-            seen_after_s = time.monotonic() - frozen_s
+            at_freeze, stalled, seen_after_s = frozen_until_stalled(output, nginx_rtmp)
         output.stop(timeout_s=2)
     finally:
         nginx_rtmp.thaw()
         generator.close()
     assert stalled.last_error == "the server stopped taking the stream (nothing read for 3 s)"
     # Before: counted live until the stall was seen (3 s and more after the freeze).
-    assert stalled.live_s - live_at_freeze_s < 1.5, (stalled, live_at_freeze_s)
+    assert stalled.live_s - at_freeze.live_s < 1.5, (stalled, at_freeze)
     assert stalled.down_at_stop_s >= seen_after_s - 1.5, (stalled, seen_after_s)
 
 
