@@ -9,15 +9,35 @@ import threading
 import time
 
 from packetgen import PacketGenerator
+from servers import NginxRtmp, wait_until
 
 from anchordesk.media.network_child import child_command
 from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import OutputState, OutputStatus
 
 
 def late_child(delay_s: float = 0.5) -> list[str]:
     """The network child, started ``delay_s`` late: the pipe is full before it says "opened"
     (what a retry after a backoff does with the packets queued meanwhile)."""
     return ["sh", "-c", f'sleep {delay_s}; exec "$@"', "sh", *child_command()]
+
+
+def frozen_until_stalled(
+    output: NetworkOutput, server: NginxRtmp, timeout_s: float = 30.0
+) -> tuple[OutputStatus, OutputStatus, float]:
+    """Once ``output`` (fed) is live and 100 kB reached ``server``, SIGSTOP the server and wait
+    for the stall: the status as it froze, the status once stalled, and how long that took."""
+    wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+    server.wait_for_recording(min_bytes=100_000)
+    server.freeze()
+    at_freeze = output.status()
+    frozen_s = time.monotonic()
+    stalled = wait_until(
+        lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
+        timeout_s,
+        what="the stall",
+    )
+    return at_freeze, stalled, time.monotonic() - frozen_s
 
 
 class Feeder:

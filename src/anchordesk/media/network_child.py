@@ -221,6 +221,33 @@ class _DtsFiller:
         self._held.clear()
 
 
+def _sound_behind_the_first_picture(packets: Iterable[Any], has_video: bool) -> Iterator[Any]:
+    """``packets`` with the sound read after the first packet and before the first picture put
+    right behind that picture. The first keyframe waits in :class:`_DtsFiller` for the next
+    picture; pictures late on a loaded machine, the sound went on meanwhile, and past 0.1 s
+    of it (FLV_OPTIONS' max_interleave_delta) the FLV muxer wrote the sound first and refused
+    the keyframe ("Packets are not in the proper order with respect to DTS"): "live", then
+    "Invalid argument: 'rtmp://…' returned 22" a second later. One packet of sound still goes
+    first, as before: the muxer then lets the keyframe out as soon as it has it, and the
+    server's acknowledgement of it is the link's first measure (_wait_for_the_first_keyframe)."""
+    held: list[Any] = []
+    started = pictured = not has_video
+    for packet in packets:
+        if pictured:
+            yield packet
+        elif packet.stream.type == "video":
+            pictured = True
+            yield packet
+            yield from held
+            held.clear()
+        elif not started:
+            started = True
+            yield packet
+        else:
+            held.append(packet)
+    yield from held
+
+
 class _BacklogReader:
     """This process's connection to the server, as :class:`StreamDelay` needs it: the bytes
     written and not yet acknowledged (over rtmps also those waiting on FFmpeg's loopback
@@ -381,7 +408,8 @@ def run() -> int:
         delay = StreamDelay(stream_zero_s=_stream_zero_s(dict(source.metadata)))
         backlog = _BacklogReader(relay_port=urlsplit(target).port if relay is not None else None)
         picture_sent = False
-        for packet in timestamps.filled(source.demux()):
+        has_video = any(stream.type == "video" for stream in source.streams)
+        for packet in _sound_behind_the_first_picture(timestamps.filled(source.demux()), has_video):
             if packet.stream.index not in mapping:
                 continue
             now_s = time.monotonic()

@@ -249,6 +249,9 @@ class _Child:
     # When FFmpeg sent the RTMP handshake, and the look at what answers it instead.
     handshake_sent_s: float | None = None
     web_look: threading.Thread | None = None
+    # When the server (its relay, or the child) took the stream last, for a stall that ends
+    # this attempt: seen only after ``stall_timeout_s``, and not live since then.
+    stalled_since_s: float | None = None
 
 
 @dataclass
@@ -517,10 +520,15 @@ class NetworkOutput:
             return 0.0  # live now, or never live: nothing is down "at the end" of a stream
         return max(0.0, now_s - self._live_until_s)
 
-    def _enter(self, state: OutputState) -> None:
-        """Change the state (called with the lock held), counting the time spent live."""
+    def _enter(self, state: OutputState, since_s: float | None = None) -> None:
+        """Change the state (called with the lock held), counting the time spent live.
+        ``since_s``: when a stream stopped being live, if before now (a stall is seen
+        ``stall_timeout_s`` after the server stopped taking it: counted live until then,
+        a server stopped 5 s before the end was "live 0:08; not live for the last 0:01")."""
         now_s = self._live_clock_s(self._clock())
         if self._live_since_s is not None and state is not OutputState.LIVE:
+            if since_s is not None:
+                now_s = max(self._live_since_s, min(now_s, since_s))
             self._live_total_s += max(0.0, now_s - self._live_since_s)
             self._live_since_s = None
             self._live_until_s = now_s
@@ -578,14 +586,14 @@ class NetworkOutput:
                     self._reconnects += 1
                 log.info("%s: reconnecting (attempt %d)", self._name, self._backoff.attempt)
             first = False
-            live_s, error = self._run_child()
+            live_s, error, stalled_since_s = self._run_child()
             with self._lock:
                 if self._stopping:
                     break
                 if live_s >= self._stable_after_s:
                     self._backoff.reset()
                 delay_s = self._backoff.failed()
-                self._enter(OutputState.RECONNECTING)
+                self._enter(OutputState.RECONNECTING, since_s=stalled_since_s)
                 self._last_error = error
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d)",
@@ -891,16 +899,16 @@ class NetworkOutput:
         )
         return container, video, audio
 
-    def _run_child(self) -> tuple[float, Words]:
+    def _run_child(self) -> tuple[float, Words, float | None]:
         """One connection attempt, until it fails or the output stops.
 
-        Returns how long it was live and why it ended (key-free words: ``str()`` is the
-        one-line English reason of the logs).
+        Returns how long it was live, why it ended (key-free words: ``str()`` is the
+        one-line English reason of the logs) and, for a stall, since when nothing was taken.
         """
         try:
             child = self._spawn()
         except OSError as error:
-            return 0.0, Words(_CANNOT_START_PROCESS, error=one_line(error))
+            return 0.0, Words(_CANNOT_START_PROCESS, error=one_line(error)), None
         with self._lock:
             self._child = child
         stdin = child.process.stdin
@@ -914,7 +922,7 @@ class NetworkOutput:
             container, video, audio = self._open_pipe_muxer(sink)
         except (OSError, av.FFmpegError, ValueError) as error:
             self._end_child(child, graceful=False)
-            return 0.0, Words(_CANNOT_START_STREAM, error=one_line(error))
+            return 0.0, Words(_CANNOT_START_STREAM, error=one_line(error)), None
         waiting_for_keyframe = True
         trimmed = False  # to the newest keyframe, once the child is ready
         reason: Words | None = None
@@ -1049,7 +1057,7 @@ class NetworkOutput:
                     container.close()
             live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
             self._end_child(child, graceful=reason is None and child.connected_s is not None)
-        return live_s, reason or Words(_STOPPED)
+        return live_s, reason or Words(_STOPPED), child.stalled_since_s
 
     def _forget_pause(self, child: _Child, paused_s: float) -> None:
         """This loop did not run for ``paused_s`` (the process was stopped: Ctrl+Z, SIGSTOP, a
@@ -1105,9 +1113,11 @@ class NetworkOutput:
             child.acknowledgements.update(server_leg, now_s)
             child.relay_watch.update(child.socket.read_relay_leg(), server_leg, now_s)
         limit_s = self._stall_timeout_s
-        if child.acknowledgements.stalled_for_s(now_s) > limit_s:
+        if (stalled_s := child.acknowledgements.stalled_for_s(now_s)) > limit_s:
+            child.stalled_since_s = now_s - stalled_s
             return Words(_SERVER_NOT_TAKING, seconds=f"{limit_s:g}")
-        if child.relay_watch.stalled_for_s(now_s) > limit_s:
+        if (stalled_s := child.relay_watch.stalled_for_s(now_s)) > limit_s:
+            child.stalled_since_s = now_s - stalled_s
             return Words(_RELAY_NOT_TAKING, seconds=f"{limit_s:g}")
         with self._lock:
             since_s = child.not_acknowledging_since_s
@@ -1117,9 +1127,11 @@ class NetworkOutput:
             # A relay stopped since it said so cannot say that the server answered again.
             and child.relay_watch.stalled_for_s(now_s) == 0
         ):
+            child.stalled_since_s = since_s
             return Words(_SERVER_NOT_TAKING, seconds=f"{limit_s:g}")
         data_waiting = bool(pending) or child.last_write_s > last_progress_s
         if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
+            child.stalled_since_s = last_progress_s
             return Words(_STALLED, seconds=f"{self._stall_timeout_s:g}")
         return None
 

@@ -20,7 +20,7 @@ from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
 from faults.network_fixtures import holding_proxy  # noqa: F401 (a fixture)
-from faults.network_helpers import Feeder, HoldingProxy, late_child
+from faults.network_helpers import Feeder, HoldingProxy, frozen_until_stalled, late_child
 
 pytestmark = pytest.mark.integration
 
@@ -101,16 +101,8 @@ def test_a_stopped_server_is_seen_from_its_acknowledgements_and_retried_until_it
     output.start(generator.templates)
     try:
         with Feeder(output, generator):
-            wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
-            nginx_rtmp.wait_for_recording(min_bytes=100_000)
-            nginx_rtmp.freeze()
-            frozen_s = time.monotonic()
-            stalled = wait_until(
-                lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
-                30,
-                what="the stall",
-            )
-            detected_s = time.monotonic() - frozen_s
+            _, stalled, detected_s = frozen_until_stalled(output, nginx_rtmp)
+            frozen_s = time.monotonic() - detected_s
             wait_until(lambda: output.status().reconnects >= 1, 10, what="the next attempt")
             next_attempt_s = time.monotonic() - frozen_s
             # The stopped server's kernel still accepts TCP: each attempt runs out of time.
