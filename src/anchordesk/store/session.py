@@ -767,6 +767,13 @@ class SessionStore:
             for update in updates:
                 if update.source == source:
                     self._amount_key_renamed(update, by_time=by_time)
+        claimed: set[str] = set()
+        items = [
+            self._kept_with_or_without_id(item, claimed)
+            if isinstance(item, OrderUpdate) and item.source == source
+            else item
+            for item in items
+        ]
         for item in items:
             if item.source != source:
                 raise ValueError(f"item from {item.source!r} in a batch of {source!r}")
@@ -851,6 +858,53 @@ class SessionStore:
             "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ? WHERE source = ? AND id = ?",
             (update.id, update.refund_id, update.source, old_id),
         )
+
+    def _kept_with_or_without_id(self, update: OrderUpdate, claimed: set[str]) -> OrderUpdate:
+        """A Shopify refund kept with its id and sent without one (keyed by its place,
+        ``5001:refund:#1``), or the other way round: a proxy or app that drops refund ids, put
+        in front of the shop or taken away between two runs (or within one). The same refund
+        was counted under both keys ($5.00 of refunds counted $10.00). Now one kept under
+        its place takes its id when that very refund (its time, amount, currency and units)
+        comes with one; one kept with its id is the refund that comes the same without one
+        (``claimed``: the ids of this batch's refunds so matched, each once)."""
+        if update.status != "refunded" or update.source.partition("#")[0] != _SHOPIFY_KIND:
+            return update
+        if not update.refund_id or update.refund_id == "None":
+            return update
+        place = bool(_PLACE_KEY.fullmatch(update.refund_id))
+        prefix = update.id.removesuffix(update.refund_id)
+        # By the (source, id) index: the order's refunds ("...:refund:" up to "...:refund;"),
+        # for one with an id those kept under a place only ("...:refund:#" up to "...:refund:$").
+        low, high = (prefix, prefix[:-1] + ";") if place else (prefix + "#", prefix + "$")
+        try:
+            rows = self._db.execute(
+                "SELECT source, id, order_id, received_at, at, status, refund, currency,"
+                " refund_id, lines FROM order_updates WHERE source = ? AND id > ? AND id < ?"
+                " AND status = 'refunded' AND at = ?",
+                (update.source, low, high, update.at),
+            ).fetchall()
+            for row in rows:
+                kept = update_from_row(row)[0]
+                kept_place = bool(_PLACE_KEY.fullmatch(kept.refund_id))
+                if (
+                    kept_place == place
+                    or kept.refund_id in ("", "None")
+                    or kept.id in claimed
+                    or replace(kept, refund_id=update.refund_id) != update
+                ):
+                    continue
+                claimed.add(kept.id)
+                if place:
+                    return kept  # the refund kept with its id, sent again without it
+                self._db.execute(
+                    "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ?"
+                    " WHERE source = ? AND id = ?",
+                    (update.id, update.refund_id, update.source, kept.id),
+                )
+                return update
+        except (UnreadableRowError, ArithmeticError, TypeError):
+            pass  # a damaged kept row: the report lists it as unreadable already
+        return update
 
     def _rejected_key_renamed(self, item: RejectedItem) -> None:
         """A Shopify refund without an id rejected (its currency, its amount), kept so under an
