@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from feed_servers import ShopifyOrdersServer
+from platform_servers import ShopifyGraphQLServer
 
 from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report, report_text
@@ -68,3 +70,40 @@ def test_a_refund_sent_with_its_id_and_without_it_is_counted_once(
     assert "$8.00" in next(line for line in report_text(report, "en").splitlines() if "GMV" in line)
     keys = _update_keys(session)
     assert len(keys) == len(set(keys)) == 2
+
+
+@pytest.mark.parametrize("api", ["rest", "graphql"])
+def test_a_session_continued_with_the_shop_written_another_way_counts_its_orders_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
+    """Old sessions / wrong number (A; R30hunt30shop F2): a session continued with its shop's
+    address written another way (GraphQL: ``/admin`` added, or the endpoint written out; REST:
+    the next API version in the path) named a new feed, ``shopify-orders#2``, with no cursor:
+    every order of the show was read and counted again under it (GMV $10.00 for $5.00, 2
+    orders for 1). Any address on the shop reads the same orders: now it is the same feed,
+    its name, cursor and orders go on; a refund made meanwhile is counted."""
+    polled_quickly(monkeypatch)
+    session = tmp_path / "s.adsession"
+    rest = api == "rest"
+    shop: Any = ShopifyOrdersServer() if rest else ShopifyGraphQLServer()
+    with shop:
+        order = shop.add_order([("MUG", 3, "5.00")])
+        url, token = (shop.url, shop.token) if rest else (shop.shop_url, shop.static_token)
+        shopify_until(url, token, session, lambda: len(shop.requests) >= 3)
+        shop.refund(order, "5.00", [(0, 1)] if rest else [("MUG", 1)])
+        if rest:  # Shopify's next stable version
+            shop.path = "/admin/api/2026-07/orders.json"
+            url = shop.url
+        else:
+            url = url.rstrip("/") + "/admin"
+        asked = len(shop.requests)
+        shopify_until(url, token, session, lambda: len(shop.requests) >= asked + 4)
+    report = build_report(session).to_json()
+    assert report["gmv_by_currency"] == {"USD": "10.00"}
+    assert report["orders"] == 1
+    store = SessionStore(session)
+    try:
+        assert [feed.source for feed in store.feeds()] == ["shopify-orders"]
+        assert len(store.order_updates()) == 1
+    finally:
+        store.close()
