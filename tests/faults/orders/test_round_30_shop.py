@@ -11,7 +11,9 @@ import pytest
 from feed_servers import ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer
 
-from anchordesk.store import SessionStore
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.spec import FeedSpec, repeated_feed
+from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report, report_text
 
 from ..feed_parts import shopify_until
@@ -107,3 +109,35 @@ def test_a_session_continued_with_the_shop_written_another_way_counts_its_orders
         assert len(store.order_updates()) == 1
     finally:
         store.close()
+
+
+def test_one_shop_given_twice_in_two_spellings_is_read_once(tmp_path: Path) -> None:
+    """Wrong number (A; R30hunt30shop F3): the same Shopify shop given twice in one run, its
+    address written two ways (``https://shop`` in the settings, ``https://shop/admin`` or
+    the GraphQL endpoint on the command line; REST under two API versions), was two feeds:
+    read twice, every order counted twice (GMV $10.00 for $5.00). It is the one feed now:
+    read once (the hub), and ``anchordesk live`` refuses it as given twice."""
+    same = [
+        ("https://shop.example", "https://SHOP.example:443/admin"),
+        ("https://shop.example", "https://shop.example/admin/api/2026-07/graphql.json"),
+        (
+            "https://shop.example/admin/api/2024-07/orders.json",
+            "https://shop.example/admin/api/2026-07/orders.json?fields=id",
+        ),
+    ]
+    for number, (first, second) in enumerate(same):
+        feeds = [FeedSpec("shopify-orders", first), FeedSpec("shopify-orders", second)]
+        assert repeated_feed(feeds) == (1, 0)
+        writer = StoreWriter(tmp_path / f"{number}.adsession")
+        try:
+            hub = FeedHub(feeds, writer, token_lookup=lambda _kind: "shpat_x")
+            assert [adapter.source for adapter in hub.adapters] == ["shopify-orders"]
+        finally:
+            writer.close()
+    # Another shop, or the other API of the shop (its cursor is of another form), is another.
+    other = [
+        FeedSpec("shopify-orders", "https://shop.example"),
+        FeedSpec("shopify-orders", "https://other.example"),
+        FeedSpec("shopify-orders", "https://shop.example/admin/api/2026-07/orders.json"),
+    ]
+    assert repeated_feed(other) is None
