@@ -108,6 +108,7 @@ from anchordesk.store.session_rows import (
     text_field,
     time_field,
     update_from_row,
+    update_row_values,
     viewers_from_row,
 )
 
@@ -759,6 +760,15 @@ class SessionStore:
     ) -> list[FeedItem]:
         now = time.time() if received_at is None else received_at
         new: list[FeedItem] = []
+        # A refund kept with its id and sent without it, or the other way round, is the one
+        # kept (before the old keys: that one is not renamed from an older key).
+        kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        items = [
+            self._kept_with_or_without_id(item, kept_with_id)
+            if isinstance(item, OrderUpdate) and item.source == source
+            else item
+            for item in items
+        ]
         # Old keys are renamed for the refunds sent as they were kept first, then for the ones
         # changed since: a changed refund is told by its creation time among the rows left
         # (two refunds of one order in one second, one changed since: counted twice).
@@ -767,13 +777,6 @@ class SessionStore:
             for update in updates:
                 if update.source == source:
                     self._amount_key_renamed(update, by_time=by_time)
-        claimed: set[str] = set()
-        items = [
-            self._kept_with_or_without_id(item, claimed)
-            if isinstance(item, OrderUpdate) and item.source == source
-            else item
-            for item in items
-        ]
         for item in items:
             if item.source != source:
                 raise ValueError(f"item from {item.source!r} in a batch of {source!r}")
@@ -859,51 +862,68 @@ class SessionStore:
             (update.id, update.refund_id, update.source, old_id),
         )
 
-    def _kept_with_or_without_id(self, update: OrderUpdate, claimed: set[str]) -> OrderUpdate:
+    def _kept_with_or_without_id(
+        self, update: OrderUpdate, kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]]
+    ) -> OrderUpdate:
         """A Shopify refund kept with its id and sent without one (keyed by its place,
         ``5001:refund:#1``), or the other way round: a proxy or app that drops refund ids, put
         in front of the shop or taken away between two runs (or within one). The same refund
         was counted under both keys ($5.00 of refunds counted $10.00). Now one kept under
         its place takes its id when that very refund (its time, amount, currency and units)
         comes with one; one kept with its id is the refund that comes the same without one
-        (``claimed``: the ids of this batch's refunds so matched, each once)."""
+        (``kept_with_id``: the batch's rows of an order's refunds kept with an id, read once
+        an order, each matched once). By the (source, id) index and the terms: a shop's
+        thousands of refunds of an order in one second stay a page's work."""
         if update.status != "refunded" or update.source.partition("#")[0] != _SHOPIFY_KIND:
             return update
         if not update.refund_id or update.refund_id == "None":
             return update
-        place = bool(_PLACE_KEY.fullmatch(update.refund_id))
+        if self._db.execute(
+            "SELECT 1 FROM order_updates WHERE source = ? AND id = ?", (update.source, update.id)
+        ).fetchone():
+            return update  # kept under this key already
         prefix = update.id.removesuffix(update.refund_id)
-        # By the (source, id) index: the order's refunds ("...:refund:" up to "...:refund;"),
-        # for one with an id those kept under a place only ("...:refund:#" up to "...:refund:$").
-        low, high = (prefix, prefix[:-1] + ";") if place else (prefix + "#", prefix + "$")
+        terms = (update.at, *update_row_values(update), update.currency)
+        columns = (
+            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines"
+        )
         try:
-            rows = self._db.execute(
-                "SELECT source, id, order_id, received_at, at, status, refund, currency,"
-                " refund_id, lines FROM order_updates WHERE source = ? AND id > ? AND id < ?"
-                " AND status = 'refunded' AND at = ?",
-                (update.source, low, high, update.at),
-            ).fetchall()
-            for row in rows:
+            if _PLACE_KEY.fullmatch(update.refund_id):
+                # The order's refunds ("...:refund:" up to "...:refund;") kept with an id: not
+                # under a place ("...:refund:#" up to "...:refund:$") nor an older key.
+                rows = kept_with_id.get((update.source, prefix))
+                if rows is None:
+                    rows = kept_with_id[(update.source, prefix)] = self._db.execute(
+                        f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ?"
+                        " AND id < ? AND NOT (id > ? AND id < ?) AND status = 'refunded'"
+                        " AND refund_id NOT IN ('', 'None') ORDER BY seq",
+                        (update.source, prefix, prefix[:-1] + ";", prefix + "#", prefix + "$"),
+                    ).fetchall()
+                row = next((r for r in rows if (r[4], r[6], r[9], r[7]) == terms), None)
+                if row is None:
+                    return update
                 kept = update_from_row(row)[0]
-                kept_place = bool(_PLACE_KEY.fullmatch(kept.refund_id))
-                if (
-                    kept_place == place
-                    or kept.refund_id in ("", "None")
-                    or kept.id in claimed
-                    or replace(kept, refund_id=update.refund_id) != update
-                ):
-                    continue
-                claimed.add(kept.id)
-                if place:
-                    return kept  # the refund kept with its id, sent again without it
-                self._db.execute(
-                    "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ?"
-                    " WHERE source = ? AND id = ?",
-                    (update.id, update.refund_id, update.source, kept.id),
-                )
+                if replace(kept, refund_id=update.refund_id) != update:
+                    return update
+                rows.remove(row)
+                return kept  # the refund kept with its id, sent again without it
+            row = self._db.execute(
+                f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ? AND id < ?"
+                " AND status = 'refunded' AND at = ? AND refund IS ? AND lines = ?"
+                " AND currency = ? LIMIT 1",
+                (update.source, prefix + "#", prefix + "$", *terms),
+            ).fetchone()
+            if row is None:
                 return update
+            kept = update_from_row(row)[0]
         except (UnreadableRowError, ArithmeticError, TypeError):
-            pass  # a damaged kept row: the report lists it as unreadable already
+            return update  # a damaged kept row: the report lists it as unreadable already
+        if replace(kept, refund_id=update.refund_id) == update:
+            self._db.execute(
+                "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ?"
+                " WHERE source = ? AND id = ?",
+                (update.id, update.refund_id, update.source, kept.id),
+            )
         return update
 
     def _rejected_key_renamed(self, item: RejectedItem) -> None:
