@@ -121,6 +121,15 @@ class RestRefundsWithoutId(ShopifyOrdersServer):
         return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
 
 
+def first_order_updated(shop: ShopifyOrdersServer | ShopifyGraphQLServer) -> None:
+    """The shop's first order updated (a note added, say): its updates window reads it again."""
+    with shop.lock:
+        if isinstance(shop, ShopifyOrdersServer):
+            shop.orders[0]["updated_at"] = shop._now()
+        else:
+            shop.orders[0].updated = shop._tick()
+
+
 def polled_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both Shopify feeds ask again after 50 ms, not 2 s (their default interval): a test that
     runs the app against a shop several times in turn takes a second, not ten."""

@@ -20,6 +20,7 @@ from ..feed_parts import shopify_until
 from ..shop_parts import (
     GraphQLRefundsWithoutId,
     RestRefundsWithoutId,
+    first_order_updated,
     kept_as_before,
     polled_quickly,
 )
@@ -146,11 +147,7 @@ def test_a_session_of_each_old_refund_key_continued_counts_each_refund_once(
             ),
         )
         # Answered once more, the same: nothing counted again.
-        with shop.lock:
-            if rest:
-                shop.orders[0]["updated_at"] = shop._now()
-            else:
-                shop.orders[0].updated = shop._tick()
+        first_order_updated(shop)
         done = len(shop.requests)
         shopify_until(url, token, session, lambda: len(shop.requests) >= done + 3)
     report = build_report(session)
@@ -246,8 +243,7 @@ def test_a_refund_rejected_in_an_old_session_is_listed_once_when_continued(
                 (kept_id.replace(f"{order}:refund:#1", key), key, as_kept),
             )
         db.close()
-        with shop.lock:
-            shop.orders[0]["updated_at"] = shop._now()
+        first_order_updated(shop)
         asked = len(shop.requests)
         shopify_until(shop.url, shop.token, session, lambda: len(shop.requests) >= asked + 3)
     report = build_report(session)
