@@ -869,8 +869,9 @@ class SessionStore:
         ``5001:refund:#1``), or the other way round: a proxy or app that drops refund ids, put
         in front of the shop or taken away between two runs (or within one). The same refund
         was counted under both keys ($5.00 of refunds counted $10.00). Now one kept under
-        its place takes its id when that very refund (its time, amount, currency and units)
-        comes with one; one kept with its id is the refund that comes the same without one
+        its place (or under an older key of a refund without one, :func:`_old_keys`) takes its
+        id when that very refund (its time, amount, currency and units) comes with one; one
+        kept with its id is the refund that comes the same without one
         (``kept_with_id``: the batch's rows of an order's refunds kept with an id, read once
         an order, each matched once). By the (source, id) index and the terms: a shop's
         thousands of refunds of an order in one second stay a page's work."""
@@ -908,10 +909,17 @@ class SessionStore:
                 rows.remove(row)
                 return kept  # the refund kept with its id, sent again without it
             row = self._db.execute(
-                f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ? AND id < ?"
+                f"SELECT {columns} FROM order_updates WHERE source = ?"
+                " AND ((id > ? AND id < ?) OR id IN (?, ?, ?))"
                 " AND status = 'refunded' AND at = ? AND refund IS ? AND lines = ?"
                 " AND currency = ? LIMIT 1",
-                (update.source, prefix + "#", prefix + "$", *terms),
+                (
+                    update.source,
+                    prefix + "#",
+                    prefix + "$",
+                    *(key for key, _ in _old_keys(update)),
+                    *terms,
+                ),
             ).fetchone()
             if row is None:
                 return update

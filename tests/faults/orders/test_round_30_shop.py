@@ -21,7 +21,13 @@ from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report, report_text
 
 from ..feed_parts import shopify_until
-from ..shop_parts import GraphQLRefundsWithoutId, RestRefundsWithoutId, polled_quickly
+from ..shop_parts import (
+    GraphQLRefundsWithoutId,
+    RestRefundsWithoutId,
+    first_order_updated,
+    kept_as_before,
+    polled_quickly,
+)
 
 
 def _update_keys(session: Path) -> list[str]:
@@ -34,34 +40,35 @@ def _update_keys(session: Path) -> list[str]:
         store.close()
 
 
-@pytest.mark.parametrize("dropped_first", [True, False], ids=["ids dropped", "ids given"])
+@pytest.mark.parametrize("kept", ["place", "id", "old key"])
 @pytest.mark.parametrize("api", ["rest", "graphql"])
 def test_a_refund_sent_with_its_id_and_without_it_is_counted_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str, dropped_first: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str, kept: str
 ) -> None:
     """Rejected items / wrong number (A; R30hunt30shop F1): a Shopify refund without an id (a
     proxy or app that drops them) is kept under its place (``5001:refund:#1``), one with an
     id under its id. The proxy put in front of the shop, or taken away, while the app was
     closed (or during a run): the same refund came under the other key and was counted
     twice, a $5.00 refund took $10.00 off the GMV ($5.00 for $10.00), two units back for
-    one. Now it is one refund, kept under its id; a new refund still counts."""
+    one. The same with a session an older version wrote, the refund without an id kept
+    under an older key (``5001:refund:None``, ``5001:refund=5``: store/session.py
+    ``_old_keys``). Now it is one refund, kept under its id; a new refund still counts."""
     polled_quickly(monkeypatch)
     rest = api == "rest"
     session = tmp_path / "s.adsession"
     shop: Any = RestRefundsWithoutId() if rest else GraphQLRefundsWithoutId()
-    shop.dropping = dropped_first
+    shop.dropping = dropped_first = kept != "id"
     with shop:
         order = shop.add_order([("MUG", 3, "5.00")])
         shop.refund(order, "5.00", [(0, 1)] if rest else [("MUG", 1)])
         url, token = (shop.url, shop.token) if rest else (shop.shop_url, shop.static_token)
         shopify_until(url, token, session, lambda: len(_update_keys(session)) >= 1)
+        if kept == "old key":
+            old = (f"{order}:refund:None", "None") if rest else (f"{order}:refund=5", "")
+            kept_as_before(session, {f"{order}:refund:#1": old})
         # The proxy taken away or put in between two runs; the order updated since (a note).
         shop.dropping = not dropped_first
-        with shop.lock:
-            if rest:
-                shop.orders[0]["updated_at"] = shop._now()
-            else:
-                shop.orders[0].updated = shop._tick()
+        first_order_updated(shop)
         asked = len(shop.requests)
         shopify_until(url, token, session, lambda: len(shop.requests) >= asked + 4)
         # A second refund, the proxy dropping ids again or not: a new refund, counted.
