@@ -910,7 +910,7 @@ class SessionStore:
                 return kept  # the refund kept with its id, sent again without it
             row = self._db.execute(
                 f"SELECT {columns} FROM order_updates WHERE source = ?"
-                " AND ((id > ? AND id < ?) OR id IN (?, ?, ?))"
+                " AND ((id > ? AND id < ?) OR (id IN (?, ?, ?) AND refund_id IN ('', 'None')))"
                 " AND status = 'refunded' AND at = ? AND refund IS ? AND lines = ?"
                 " AND currency = ? LIMIT 1",
                 (

@@ -198,3 +198,41 @@ def test_two_thousand_refunds_of_one_second_sent_with_and_without_ids_are_a_page
         assert store.count("order_updates") == 2000
     finally:
         store.close()
+
+
+def test_two_refunds_alike_whose_ids_are_an_amount_and_another_stay_two(tmp_path: Path) -> None:
+    """Wrong number (F4's own follow-up, never merged): a refund whose id is "5" is kept as
+    ``5001:refund:5``, the very key an older version gave a $5.00 refund without an id. Its
+    twin made in the same second under the id 900 (same amount, lines and currency) took
+    that row as its own older copy, and the store gave refund 5 as the new one: the live
+    figures (the ledger, which had it) never took refund 900 off, while the report, read from
+    the rows, did. Only a row kept without an id ("" or "None") is an older copy."""
+    order = Order(
+        "shopify-orders",
+        "5001",
+        "USD",
+        Decimal("15.00"),
+        (OrderLine("MUG", 3, Decimal("5.00"), "Mug"),),
+        created_at="2026-11-30T10:00:00Z",
+    )
+    refunds = [
+        OrderUpdate(
+            "shopify-orders",
+            "5001",
+            "refunded",
+            Decimal("5"),
+            "USD",
+            refund_id=refund_id,
+            lines=(RefundLine("MUG", 1),),
+            at="2026-11-30T10:00:01Z",
+        )
+        for refund_id in ("5", "900")
+    ]
+    store = SessionStore(tmp_path / "s.adsession")
+    try:
+        store.write_batch("shopify-orders", [order, refunds[0]], None)
+        assert store.write_batch("shopify-orders", [order, *refunds], None) == [refunds[1]]
+        keys = sorted(kept.update.id for kept in store.order_updates())
+    finally:
+        store.close()
+    assert keys == ["5001:refund:5", "5001:refund:900"]
