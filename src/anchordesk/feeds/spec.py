@@ -178,7 +178,9 @@ def feed_identity(feed: FeedSpec) -> str:
         # A Shopify feed reads its shop, whatever else its address says (any URL on the shop
         # is its GraphQL endpoint; REST's API version is in its path): the shop given twice
         # in two spellings (https://shop and https://shop/admin) was read twice, every order
-        # counted twice. The same in store/session_feeds.py _shop_read.
-        path, rest = ("REST" if path.endswith("/orders.json") else "GraphQL"), ""
+        # counted twice. REST keeps its path but the version (a proxy may serve shops under
+        # paths of one host). The same in store/session_feeds.py _shop_read.
+        rest_path = re.sub(r"/api/[^/]*(?=/orders\.json$)", "", path)
+        path, rest = (f"REST {rest_path}" if path.endswith("/orders.json") else "GraphQL"), ""
     text = "\n".join((feed.kind, scheme, host, path, rest))
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

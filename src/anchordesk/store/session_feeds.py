@@ -26,6 +26,7 @@ the log say which address a name stood for.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -143,7 +144,9 @@ def _shop_read(kind: str, label: str) -> tuple[str, str, str] | None:
     scheme = parts.scheme.lower()
     host = parts.netloc.rpartition("@")[2].lower()
     host = host.removesuffix({"https": ":443", "http": ":80"}.get(scheme, "\n"))
-    api = "rest" if parts.path.endswith("/orders.json") else "graphql"
+    # REST: its path but the API version (feeds/spec.py feed_identity); GraphQL: the host's.
+    rest_path = re.sub(r"/api/[^/]*(?=/orders\.json$)", "", parts.path)
+    api = f"rest {rest_path}" if parts.path.endswith("/orders.json") else "graphql"
     return (scheme, host, api) if host else None
 
 

@@ -150,6 +150,8 @@ def test_one_shop_given_twice_in_two_spellings_is_read_once(tmp_path: Path) -> N
         FeedSpec("shopify-orders", "https://shop.example"),
         FeedSpec("shopify-orders", "https://other.example"),
         FeedSpec("shopify-orders", "https://shop.example/admin/api/2026-07/orders.json"),
+        # REST shops a proxy serves under paths of one host.
+        FeedSpec("shopify-orders", "https://shop.example/b/admin/api/2026-07/orders.json"),
     ]
     assert repeated_feed(other) is None
 
