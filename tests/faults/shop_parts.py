@@ -11,10 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from feed_servers import Reply, ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer
 from servers import wait_until
 
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.show import LiveShow, LiveShowPlan
@@ -90,25 +93,48 @@ class EveryOrderNode(ShopifyGraphQLServer):
 
 class GraphQLRefundsWithoutId(EveryOrderNode):
     """Shopify GraphQL whose refunds come with ``"id": null`` (a broken proxy or app: Refund.id
-    is ``ID!``)."""
+    is ``ID!``) while ``dropping`` (the proxy taken away: False)."""
+
+    dropping = True
 
     def change(self, node: dict[str, Any]) -> None:
+        if not self.dropping:
+            return
         for refund in node.get("refunds") or []:
             refund["id"] = None
 
 
 class RestRefundsWithoutId(ShopifyOrdersServer):
-    """Shopify REST whose refunds come with ``"id": null`` (a broken proxy or app)."""
+    """Shopify REST whose refunds come with ``"id": null`` (a broken proxy or app) while
+    ``dropping``."""
+
+    dropping = True
 
     def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
         reply = super().respond(query, headers)
-        answer: Any = json.loads(reply.body)
+        answer: Any = json.loads(reply.body) if self.dropping else None
         if not isinstance(answer, dict) or not isinstance(answer.get("orders"), list):
             return reply
         for order in answer["orders"]:
             for refund in order.get("refunds") or []:
                 refund["id"] = None
         return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def first_order_updated(shop: ShopifyOrdersServer | ShopifyGraphQLServer) -> None:
+    """The shop's first order updated (a note added, say): its updates window reads it again."""
+    with shop.lock:
+        if isinstance(shop, ShopifyOrdersServer):
+            shop.orders[0]["updated_at"] = shop._now()
+        else:
+            shop.orders[0].updated = shop._tick()
+
+
+def polled_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both Shopify feeds ask again after 50 ms, not 2 s (their default interval): a test that
+    runs the app against a shop several times in turn takes a second, not ten."""
+    monkeypatch.setattr(ShopifyOrdersAdapter, "default_interval_s", 0.05)
+    monkeypatch.setattr(ShopifyGraphQLOrdersAdapter, "default_interval_s", 0.05)
 
 
 def kept_as_before(session: Path, keys: dict[str, tuple[str, str] | None]) -> None:

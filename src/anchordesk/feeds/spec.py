@@ -173,5 +173,14 @@ def feed_identity(feed: FeedSpec) -> str:
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
         if not is_secret_query_name(name)
     )
-    text = "\n".join((feed.kind, scheme, host, parts.path or "/", urlencode(query)))
+    path, rest = parts.path or "/", urlencode(query)
+    if feed.kind == "shopify-orders":
+        # A Shopify feed reads its shop, whatever else its address says (any URL on the shop
+        # is its GraphQL endpoint; REST's API version is in its path): the shop given twice
+        # in two spellings (https://shop and https://shop/admin) was read twice, every order
+        # counted twice. REST keeps its path but the version (a proxy may serve shops under
+        # paths of one host). The same in store/session_feeds.py _shop_read.
+        rest_path = re.sub(r"/api/[^/]*(?=/orders\.json$)", "", path)
+        path, rest = (f"REST {rest_path}" if path.endswith("/orders.json") else "GraphQL"), ""
+    text = "\n".join((feed.kind, scheme, host, path, rest))
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

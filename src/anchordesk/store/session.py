@@ -108,6 +108,7 @@ from anchordesk.store.session_rows import (
     text_field,
     time_field,
     update_from_row,
+    update_row_values,
     viewers_from_row,
 )
 
@@ -759,6 +760,15 @@ class SessionStore:
     ) -> list[FeedItem]:
         now = time.time() if received_at is None else received_at
         new: list[FeedItem] = []
+        # A refund kept with its id and sent without it, or the other way round, is the one
+        # kept (before the old keys: that one is not renamed from an older key).
+        kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        items = [
+            self._kept_with_or_without_id(item, kept_with_id)
+            if isinstance(item, OrderUpdate) and item.source == source
+            else item
+            for item in items
+        ]
         # Old keys are renamed for the refunds sent as they were kept first, then for the ones
         # changed since: a changed refund is told by its creation time among the rows left
         # (two refunds of one order in one second, one changed since: counted twice).
@@ -851,6 +861,78 @@ class SessionStore:
             "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ? WHERE source = ? AND id = ?",
             (update.id, update.refund_id, update.source, old_id),
         )
+
+    def _kept_with_or_without_id(
+        self, update: OrderUpdate, kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]]
+    ) -> OrderUpdate:
+        """A Shopify refund kept with its id and sent without one (keyed by its place,
+        ``5001:refund:#1``), or the other way round: a proxy or app that drops refund ids, put
+        in front of the shop or taken away between two runs (or within one). The same refund
+        was counted under both keys ($5.00 of refunds counted $10.00). Now one kept under
+        its place (or under an older key of a refund without one, :func:`_old_keys`) takes its
+        id when that very refund (its time, amount, currency and units) comes with one; one
+        kept with its id is the refund that comes the same without one
+        (``kept_with_id``: the batch's rows of an order's refunds kept with an id, read once
+        an order, each matched once). By the (source, id) index and the terms: a shop's
+        thousands of refunds of an order in one second stay a page's work."""
+        if update.status != "refunded" or update.source.partition("#")[0] != _SHOPIFY_KIND:
+            return update
+        if not update.refund_id or update.refund_id == "None":
+            return update
+        if self._db.execute(
+            "SELECT 1 FROM order_updates WHERE source = ? AND id = ?", (update.source, update.id)
+        ).fetchone():
+            return update  # kept under this key already
+        prefix = update.id.removesuffix(update.refund_id)
+        terms = (update.at, *update_row_values(update), update.currency)
+        columns = (
+            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines"
+        )
+        try:
+            if _PLACE_KEY.fullmatch(update.refund_id):
+                # The order's refunds ("...:refund:" up to "...:refund;") kept with an id: not
+                # under a place ("...:refund:#" up to "...:refund:$") nor an older key.
+                rows = kept_with_id.get((update.source, prefix))
+                if rows is None:
+                    rows = kept_with_id[(update.source, prefix)] = self._db.execute(
+                        f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ?"
+                        " AND id < ? AND NOT (id > ? AND id < ?) AND status = 'refunded'"
+                        " AND refund_id NOT IN ('', 'None') ORDER BY seq",
+                        (update.source, prefix, prefix[:-1] + ";", prefix + "#", prefix + "$"),
+                    ).fetchall()
+                row = next((r for r in rows if (r[4], r[6], r[9], r[7]) == terms), None)
+                if row is None:
+                    return update
+                kept = update_from_row(row)[0]
+                if replace(kept, refund_id=update.refund_id) != update:
+                    return update
+                rows.remove(row)
+                return kept  # the refund kept with its id, sent again without it
+            row = self._db.execute(
+                f"SELECT {columns} FROM order_updates WHERE source = ?"
+                " AND ((id > ? AND id < ?) OR (id IN (?, ?, ?) AND refund_id IN ('', 'None')))"
+                " AND status = 'refunded' AND at = ? AND refund IS ? AND lines = ?"
+                " AND currency = ? LIMIT 1",
+                (
+                    update.source,
+                    prefix + "#",
+                    prefix + "$",
+                    *(key for key, _ in _old_keys(update)),
+                    *terms,
+                ),
+            ).fetchone()
+            if row is None:
+                return update
+            kept = update_from_row(row)[0]
+        except (UnreadableRowError, ArithmeticError, TypeError):
+            return update  # a damaged kept row: the report lists it as unreadable already
+        if replace(kept, refund_id=update.refund_id) == update:
+            self._db.execute(
+                "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ?"
+                " WHERE source = ? AND id = ?",
+                (update.id, update.refund_id, update.source, kept.id),
+            )
+        return update
 
     def _rejected_key_renamed(self, item: RejectedItem) -> None:
         """A Shopify refund without an id rejected (its currency, its amount), kept so under an

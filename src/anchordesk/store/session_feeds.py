@@ -10,6 +10,9 @@ credentials, as a digest), kept in the ``feeds`` table:
 
 - a feed the session knows gets its name back: its cursor and its ids go on (an order served
   again after a restart is kept once);
+- a Shopify orders feed is its shop: one the session does not know by its identity takes the
+  name of the session's Shopify feed on the same shop and API (``_shop_read``), however its
+  address is written;
 - a new feed gets the first free name of its kind (``json``, ``json#2``…), never one that an
   earlier feed of the session used;
 - a file from before the table (format 2 or older) knows its names but not whose they were:
@@ -23,9 +26,14 @@ the log say which address a name stood for.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# Its feeds are told by the shop they read (_shop_read), not by how its address is written.
+_SHOPIFY_KIND = "shopify-orders"
 
 #: The item tables whose ``source`` is a feed's name (not ``show_events``: the show's own).
 _FEED_TABLES = (
@@ -76,12 +84,33 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
     taken: set[str] = set()
     used = {feed.source for feed in kept}
     nth_of_kind: dict[str, int] = {}
+    # Each feed the session knows by its identity first; then a Shopify feed by its shop.
+    known: list[str | None] = []
     for feed in wanted:
-        nth_of_kind[feed.kind] = nth_of_kind.get(feed.kind, 0) + 1
         name = next(
             (k.source for k in kept if k.identity == feed.identity and k.source not in taken),
             None,
         )
+        if name is not None:
+            taken.add(name)
+        known.append(name)
+    for place, feed in enumerate(wanted):
+        shop = _shop_read(feed.kind, feed.label)
+        if known[place] is not None or shop is None:
+            continue
+        name = next(
+            (
+                k.source
+                for k in kept
+                if k.source not in taken and _shop_read(k.kind, k.label) == shop
+            ),
+            None,
+        )
+        if name is not None:
+            taken.add(name)
+        known[place] = name
+    for feed, name in zip(wanted, known, strict=True):
+        nth_of_kind[feed.kind] = nth_of_kind.get(feed.kind, 0) + 1
         if name is None:
             legacy = _numbered(feed.kind, nth_of_kind[feed.kind])
             if legacy not in taken and any(k.source == legacy and not k.identity for k in kept):
@@ -97,6 +126,28 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
         used.add(name)
         names.append(name)
     return FeedNames(names, new, claimed)
+
+
+def _shop_read(kind: str, label: str) -> tuple[str, str, str] | None:
+    """The shop a Shopify orders feed reads (scheme, host, and which API), from its label (its
+    kind and masked URL), or None (another kind). Any address on the shop reads the same
+    orders of the same API (feeds/shopify_graphql.py graphql_endpoint; REST's API version is
+    in its path): a session continued with the shop's address written another way (``/admin``
+    added, the GraphQL endpoint or another REST version written out) was another feed, and
+    every order of the show was read and counted again under ``shopify-orders#2``."""
+    if kind != _SHOPIFY_KIND or not label.startswith(f"{kind} "):
+        return None
+    try:
+        parts = urlsplit(label.removeprefix(f"{kind} ").strip())
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.netloc.rpartition("@")[2].lower()
+    host = host.removesuffix({"https": ":443", "http": ":80"}.get(scheme, "\n"))
+    # REST: its path but the API version (feeds/spec.py feed_identity); GraphQL: the host's.
+    rest_path = re.sub(r"/api/[^/]*(?=/orders\.json$)", "", parts.path)
+    api = f"rest {rest_path}" if parts.path.endswith("/orders.json") else "graphql"
+    return (scheme, host, api) if host else None
 
 
 def _numbered(kind: str, number: int) -> str:

@@ -317,6 +317,13 @@ def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def update_row_values(update: OrderUpdate) -> tuple[str | None, str]:
+    """The refund and the lines of ``update`` as its row keeps them (a kept row is found by)."""
+    return _decimal_text(update.refund), _encode_json(
+        [[line.sku, line.quantity] for line in update.lines]
+    )
+
+
 def insert_item(db: sqlite3.Connection, item: FeedItem, now: float) -> bool:
     """Insert ``item`` into its kind's table unless its (source, id) is there; True when new."""
     if isinstance(item, RejectedItem):
@@ -396,10 +403,10 @@ def insert_item(db: sqlite3.Connection, item: FeedItem, now: float) -> bool:
                 now,
                 item.at,
                 item.status,
-                _decimal_text(item.refund),
+                update_row_values(item)[0],
                 item.currency,
                 item.refund_id,
-                _encode_json([[line.sku, line.quantity] for line in item.lines]),
+                update_row_values(item)[1],
             ),
         )
     else:

@@ -17,7 +17,13 @@ from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report, report_text
 
 from ..feed_parts import shopify_until
-from ..shop_parts import GraphQLRefundsWithoutId, RestRefundsWithoutId, kept_as_before
+from ..shop_parts import (
+    GraphQLRefundsWithoutId,
+    RestRefundsWithoutId,
+    first_order_updated,
+    kept_as_before,
+    polled_quickly,
+)
 
 # Every key form a Shopify refund without an id was kept under before its place (#1), by the
 # API whose code wrote it (store/session.py _old_keys; each checked against a session the old
@@ -85,7 +91,13 @@ def _change(shop: ShopifyGraphQLServer | ShopifyOrdersServer, order: int, what: 
 )
 @pytest.mark.parametrize("form", list(_FORMS))
 def test_a_session_of_each_old_refund_key_continued_counts_each_refund_once(
-    tmp_path: Path, form: str, what: str, gmv: str, updates: int, rejected: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    form: str,
+    what: str,
+    gmv: str,
+    updates: int,
+    rejected: int,
 ) -> None:
     """Old sessions (A, wrong number; R29hunt29shop F1): a Shopify refund without an id is kept
     under its place (``O:refund:#1``); older versions kept it under one of four other keys
@@ -96,6 +108,7 @@ def test_a_session_of_each_old_refund_key_continued_counts_each_refund_once(
     the shop reading the order again, changing its refund, adding one, or listing one less:
     the report's GMV and units are the shop's, each refund kept once (one changed copy listed,
     not counted)."""
+    polled_quickly(monkeypatch)
     api, first, second = _FORMS[form]
     session = tmp_path / "s.adsession"
     shop: Any = RestRefundsWithoutId() if api == "rest" else GraphQLRefundsWithoutId()
@@ -134,11 +147,7 @@ def test_a_session_of_each_old_refund_key_continued_counts_each_refund_once(
             ),
         )
         # Answered once more, the same: nothing counted again.
-        with shop.lock:
-            if rest:
-                shop.orders[0]["updated_at"] = shop._now()
-            else:
-                shop.orders[0].updated = shop._tick()
+        first_order_updated(shop)
         done = len(shop.requests)
         shopify_until(url, token, session, lambda: len(shop.requests) >= done + 3)
     report = build_report(session)
@@ -208,7 +217,7 @@ def test_a_line_of_a_200000_character_sku_and_title_is_a_report_line_of_a_few_hu
 
 @pytest.mark.parametrize("form", ["rest None", "rest colon"])
 def test_a_refund_rejected_in_an_old_session_is_listed_once_when_continued(
-    tmp_path: Path, form: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
 ) -> None:
     """Rejected items (A, wrong number; R29hunt29shop F5): a Shopify refund without an id in a
     currency that is no ISO code is kept as rejected. An older version kept it so under its old
@@ -216,6 +225,7 @@ def test_a_refund_rejected_in_an_old_session_is_listed_once_when_continued(
     its place (``O:refund:#1``): "2 items rejected, not counted" for one (shown with the old
     code itself: cont.sh rest old-s2 / old3 badcur). The kept row is built here as that code
     wrote it: its key, its refund id in the kept JSON. Now it takes the new key: listed once."""
+    polled_quickly(monkeypatch)
     _, (old_key, old_refund_id), _ = _FORMS[form]
     session = tmp_path / "s.adsession"
     with RestRefundsWithoutId() as shop:
@@ -233,8 +243,7 @@ def test_a_refund_rejected_in_an_old_session_is_listed_once_when_continued(
                 (kept_id.replace(f"{order}:refund:#1", key), key, as_kept),
             )
         db.close()
-        with shop.lock:
-            shop.orders[0]["updated_at"] = shop._now()
+        first_order_updated(shop)
         asked = len(shop.requests)
         shopify_until(shop.url, shop.token, session, lambda: len(shop.requests) >= asked + 3)
     report = build_report(session)
