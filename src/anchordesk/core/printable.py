@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 
-from anchordesk.core.redact import mask_urls
+from anchordesk.core.redact import MASK, mask_secrets, mask_urls
 
 # C0 and C1 controls, DEL, and the Unicode bidi embeddings/overrides/isolates and line/paragraph
 # separators: the characters that change how a terminal or a log viewer shows the rest. Lone
@@ -115,6 +115,47 @@ def printable_message(text: str) -> str:
     rule of ``core/redact.py`` (a stream key typed in a misspelt ``--to`` is still a key) and
     every control character escaped (a file name may hold a newline or an ESC)."""
     return escape_controls(mask_urls(text))
+
+
+_MASKED_AT_MOST = 2000  # characters of a text read for URLs to mask (a huge one held the caller)
+_WORD_MASKED_AT_MOST = 8000  # a word running past them is read whole up to this length
+_LAST_WORD = re.compile(r"\S*\Z")
+_WORD_GOES_ON = re.compile(r"\S*")
+CUT_MARK = "…"
+
+
+def masked_cut(text: str, limit: int, secrets: tuple[str, ...] | list[str] = ()) -> str:
+    """Text from outside shortened to at most ``limit`` characters, masked whole first: its
+    URLs by the one rule (core/redact) and ``secrets`` (a feed's token) wherever they are,
+    THEN cut, the cut marked with "…". Cut first, a URL cut before its '@' or inside its key,
+    or a token cut in two, was masked by no rule, and its start was shown (a status, a log
+    line, a rejected item's words, a problem of the settings). Every cut of outside text goes
+    through here; control characters are the caller's to escape."""
+    if secrets:
+        text = mask_secrets(text, secrets)
+    part = _masked_part(text)
+    masked = mask_urls(part)
+    whole = len(part) == len(text) or part.endswith(MASK)  # (its last word masked whole)
+    if len(masked) <= limit and whole:
+        return masked
+    return masked[: max(limit - 1, 0)] + CUT_MARK
+
+
+def _masked_part(text: str) -> str:
+    """The start of ``text`` a quote is masked in: its first 2,000 characters, never ending
+    inside a word that may be a URL (it holds a ':'): such a word is read whole, or, past
+    8,000 characters, masked whole. Cut inside it, a URL whose password ran past the 2,000th
+    character had no '@' left: no rule masked it, and the password's start was the quote."""
+    if len(text) <= _MASKED_AT_MOST:
+        return text
+    head = text[:_MASKED_AT_MOST]
+    last = _LAST_WORD.search(head)
+    if last is None or ":" not in last.group():
+        return head
+    rest = _WORD_GOES_ON.match(text, _MASKED_AT_MOST, last.start() + _WORD_MASKED_AT_MOST + 1)
+    if rest is not None and rest.end() - last.start() <= _WORD_MASKED_AT_MOST:
+        return text[: rest.end()]
+    return head[: last.start()] + MASK
 
 
 # What json.dumps(ensure_ascii=False) leaves raw of what escape_controls escapes: JSON writes
