@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from pathlib import Path
+
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.core.printable import masked_cut
+
+from ..feed_parts import ingest
+from .test_round_02_inputs import RawServer, poll_once
 
 TOKEN = "Tk9sEcReT4v7QzL2mN8pX3wR6yB1cD5f"
 
@@ -19,3 +27,51 @@ def test_one_rule_masks_a_url_or_a_token_whole_before_the_cut(pad: int) -> None:
         assert len(shown) <= 40 and TOKEN[:4] not in shown, shown
     assert masked_cut("short", 40) == "short"
     assert masked_cut("a" * 100, 40) == "a" * 39 + "…"
+
+
+PASSWORD = "Pw7SuperSecretPassword0123456789"
+URL = f"https://user:{PASSWORD}@host.example/x"
+
+
+def _rejected(session: Path) -> dict[str, tuple[str, str, str]]:
+    with sqlite3.connect(session) as db:
+        rows = db.execute("SELECT item_id, kind, detail, raw FROM rejected_items").fetchall()
+    return {item_id: (kind, detail, raw) for item_id, kind, detail, raw in rows}
+
+
+def _shows_password(text: str) -> bool:
+    """The password's start, not inside its whole URL (a raw item is kept as sent, and its
+    whole URLs are masked wherever it is printed)."""
+    return PASSWORD[:5] in text.replace(URL, "")
+
+
+def test_a_feed_value_quoting_a_url_across_the_cut_is_said_with_the_url_masked_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An amount or a status holding a URL with a password, cut to 40 characters for the
+    # rejected item's words before any mask: 'not an amount: "https://user:Pw7SuperSecret…'
+    # in the session, the log and the report (no '@' left for the one rule).
+    session = tmp_path / "s.sqlite"
+    caplog.set_level(logging.WARNING, logger="anchordesk")
+    line = {"sku": "X", "quantity": 1, "price": URL}
+    with JsonFeedServer(poll_ms=10) as server:
+        server.add_raw({"id": "p1", "type": "order", "currency": "USD", "lines": [line]})
+        server.add_raw({"id": "u1", "type": "order_update", "order_id": "o", "status": URL})
+        ingest(server, session)
+    rejected = _rejected(session)
+    assert set(rejected) == {"p1", "u1"}
+    assert "https://****@host.example/x" in rejected["p1"][1]
+    assert not any(_shows_password(text) for row in rejected.values() for text in row)
+    said = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    assert len(said) == 2 and not any(_shows_password(line) for line in said)
+
+
+@pytest.mark.parametrize("pad", [110, 120, 130, 140])
+def test_a_broken_answer_quoting_a_url_across_the_cut_is_said_with_the_url_masked_whole(
+    pad: int,
+) -> None:
+    # A status line the HTTP client cannot read is quoted in the feed's status, cut to 200
+    # characters, then masked: a URL it held, cut before its '@', showed its password's start.
+    for head in (f"HTTP/1.1 2x0 {'a' * pad} {URL}\n", f"HTTP/1.1 200 OK\nbad{'a' * pad} {URL}\n"):
+        _, _, error = poll_once(RawServer(head, b"x"))
+        assert "answer is broken" in error and PASSWORD[:5] not in error, error
