@@ -10,6 +10,7 @@ import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.core.printable import masked_cut
+from anchordesk.store.report import build_report, report_text
 
 from ..feed_parts import ingest
 from .test_round_02_inputs import RawServer, poll_once
@@ -75,3 +76,27 @@ def test_a_broken_answer_quoting_a_url_across_the_cut_is_said_with_the_url_maske
     for head in (f"HTTP/1.1 2x0 {'a' * pad} {URL}\n", f"HTTP/1.1 200 OK\nbad{'a' * pad} {URL}\n"):
         _, _, error = poll_once(RawServer(head, b"x"))
         assert "answer is broken" in error and PASSWORD[:5] not in error, error
+
+
+def test_a_rejected_item_s_currency_type_or_id_holding_a_url_across_the_cut_is_kept_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A currency cut to 20 characters, a type to 40, an id to 200, each before any mask: the
+    # session, the log and `anchordesk report` said "currency 'https://user:Pw7Supe…'".
+    session = tmp_path / "s.sqlite"
+    caplog.set_level(logging.WARNING, logger="anchordesk")
+    line = {"sku": "X", "quantity": 1, "price": "1"}
+    long_id = "i" * 180 + "=" + URL
+    with JsonFeedServer(poll_ms=10) as server:
+        server.add_raw({"id": "c1", "type": "order", "currency": URL, "lines": [line]})
+        server.add_raw({"id": "t1", "type": " " * 10 + URL})
+        server.add_raw({"id": long_id, "type": "order", "currency": "usd!", "lines": [line]})
+        ingest(server, session)
+    rejected = _rejected(session)
+    assert len(rejected) == 3
+    assert not any(_shows_password(text) for row in rejected.items() for text in (row[0], *row[1]))
+    assert "currency 'https://****@host.ex…'" in rejected["c1"][1]
+    said = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    assert len(said) == 3 and not any(_shows_password(line) for line in said)
+    report = report_text(build_report(session))
+    assert report.count("host.ex") == 3 and not _shows_password(report)
