@@ -124,13 +124,16 @@ _WORD_GOES_ON = re.compile(r"\S*")
 CUT_MARK = "…"
 
 
-def masked_cut(text: str, limit: int, secrets: tuple[str, ...] | list[str] = ()) -> str:
+def masked_cut(
+    text: str, limit: int, secrets: tuple[str, ...] | list[str] = (), mark: str = CUT_MARK
+) -> str:
     """Text from outside shortened to at most ``limit`` characters, masked whole first: its
     URLs by the one rule (core/redact) and ``secrets`` (a feed's token) wherever they are,
-    THEN cut, the cut marked with "…". Cut first, a URL cut before its '@' or inside its key,
-    or a token cut in two, was masked by no rule, and its start was shown (a status, a log
-    line, a rejected item's words, a problem of the settings). Every cut of outside text goes
-    through here; control characters are the caller's to escape."""
+    THEN cut, the cut marked with ``mark`` ("…": a feed's secrets' rule reads it). Cut first,
+    a URL cut before its '@' or inside its key, or a token cut in two, was masked by no rule,
+    and its start was shown (a status, a log line, a rejected item's words, a problem of the
+    settings or of a show). Every cut of outside text goes through here; control characters
+    are the caller's to escape."""
     if secrets:
         text = mask_secrets(text, secrets)
     part = _masked_part(text)
@@ -138,7 +141,7 @@ def masked_cut(text: str, limit: int, secrets: tuple[str, ...] | list[str] = ())
     whole = len(part) == len(text) or part.endswith(MASK)  # (its last word masked whole)
     if len(masked) <= limit and whole:
         return masked
-    return masked[: max(limit - 1, 0)] + CUT_MARK
+    return masked[: max(limit - len(mark), 0)] + mark
 
 
 def _masked_part(text: str) -> str:
