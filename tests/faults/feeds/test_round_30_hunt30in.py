@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -13,6 +14,7 @@ from anchordesk.core.printable import masked_cut
 from anchordesk.store.report import build_report, report_text
 
 from ..feed_parts import ingest
+from ..show_inputs import anchordesk, assert_clean_output, valid_show, write_show
 from .test_round_02_inputs import RawServer, poll_once
 
 TOKEN = "Tk9sEcReT4v7QzL2mN8pX3wR6yB1cD5f"
@@ -100,3 +102,26 @@ def test_a_rejected_item_s_currency_type_or_id_holding_a_url_across_the_cut_is_k
     assert len(said) == 3 and not any(_shows_password(line) for line in said)
     report = report_text(build_report(session))
     assert report.count("host.ex") == 3 and not _shows_password(report)
+
+
+def _checked(folder: Path, text: str) -> str:
+    result = anchordesk("show", "check", write_show(folder, text))
+    assert result.returncode == 2
+    assert_clean_output(result)
+    return result.stdout + result.stderr
+
+
+def test_a_show_file_s_values_holding_a_url_across_the_cut_are_said_with_it_masked_whole(
+    tmp_path: Path,
+) -> None:
+    # `show check` (and the window's and the log's problem lines) quoted a price, a currency,
+    # a title, each cut to 40 characters before any mask: "$.products[0].price: not a
+    # number: 'https://user:Pw7SuperSecretPassword0..." (no '@' left for the one rule).
+    data = valid_show()
+    data["currency"] = URL
+    data["products"][0].update(price=URL, title=f"ttttt {URL}\u202e")
+    said = _checked(tmp_path, json.dumps(data))
+    for field in ("$.currency", "$.products[0].price", "$.products[0].title"):
+        assert f": {field}" in said
+    assert PASSWORD[:5] not in said
+
