@@ -125,3 +125,19 @@ def test_a_show_file_s_values_holding_a_url_across_the_cut_are_said_with_it_mask
         assert f": {field}" in said
     assert PASSWORD[:5] not in said
 
+
+def test_a_show_file_s_image_address_after_a_space_and_a_broken_text_are_said_masked(
+    tmp_path: Path,
+) -> None:
+    # An image address with a space before it (a spreadsheet's cell) was read as a path and
+    # quoted whole, twice ("looked for …/https:/user:PASSWORD@…"); a text holding a lone
+    # surrogate was quoted cut to 40 characters, then not masked at all.
+    data = valid_show()
+    data["products"][1]["image"] = f"  {URL}/a.png"
+    said = _checked(tmp_path, json.dumps(data))
+    assert "the image https://****@host.example/x/a.png is a web address" in said
+    data = valid_show()
+    data["ticker"] = ["LONE"]
+    said += _checked(tmp_path, json.dumps(data).replace('"LONE"', f'"x\\udc00 {URL}"'))
+    assert ": $.ticker[0]: the text 'x\\udc00 https://****@host.ex" in said
+    assert PASSWORD[:5] not in said
