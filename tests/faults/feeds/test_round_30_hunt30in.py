@@ -12,6 +12,7 @@ from feed_servers import JsonFeedServer
 
 from anchordesk.core.printable import masked_cut
 from anchordesk.store.report import build_report, report_text
+from anchordesk.store.session import StoreError
 
 from ..feed_parts import ingest
 from ..show_inputs import anchordesk, assert_clean_output, valid_show, write_show
@@ -141,3 +142,25 @@ def test_a_show_file_s_image_address_after_a_space_and_a_broken_text_are_said_ma
     said += _checked(tmp_path, json.dumps(data).replace('"LONE"', f'"x\\udc00 {URL}"'))
     assert ": $.ticker[0]: the text 'x\\udc00 https://****@host.ex" in said
     assert PASSWORD[:5] not in said
+
+
+def test_a_damaged_session_s_text_holding_a_url_across_the_cut_is_reported_masked(
+    tmp_path: Path,
+) -> None:
+    # A hand-edited (or someone else's) session: a row's amount and the schema version quoted
+    # cut to 40 characters before any mask, in the report (text, JSON, page), its log line and
+    # its error ("schema version 'xxxxxxxxxx https://user:Pw7SuperSecretPa…' unreadable").
+    session = tmp_path / "s.sqlite"
+    with JsonFeedServer(poll_ms=10) as server:
+        server.add_order("X", 1, "2.00", "USD")
+        ingest(server, session)
+    with sqlite3.connect(session) as db:
+        db.execute("UPDATE orders SET total_price = ?", (f"   {URL}",))
+    [unreadable] = build_report(session).unreadable_rows
+    assert "total_price '   https://****@host" in unreadable.problem
+    with sqlite3.connect(session) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (f"x {URL}",))
+    with pytest.raises(StoreError) as refused:
+        build_report(session)
+    assert "schema version 'x https://****@host.example/x' unreadable" in str(refused.value)
+    assert PASSWORD[:5] not in unreadable.problem + str(refused.value)
