@@ -890,7 +890,7 @@ def _same_ids_problems(settings: Settings, same_ids: dict[str, list[int]], kind:
                 "given a new one, with its own keyring entry: check their tokens in "
                 "Settings, Feeds",
             )
-        shown = escape_controls(same_id[:40])
+        shown = _shown_text(same_id, 40)  # masked whole, then cut
         if len(indexes) == 1:
             _field_problem(settings, Words(one, index=indexes[0], id=shown))
         else:

@@ -11,6 +11,7 @@ import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.core.printable import masked_cut
+from anchordesk.live.settings import load_settings
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.session import StoreError
 
@@ -164,3 +165,19 @@ def test_a_damaged_session_s_text_holding_a_url_across_the_cut_is_reported_maske
         build_report(session)
     assert "schema version 'x https://****@host.example/x' unreadable" in str(refused.value)
     assert PASSWORD[:5] not in unreadable.problem + str(refused.value)
+
+
+def test_an_id_given_twice_quoted_by_a_settings_problem_is_masked_whole_then_cut(
+    tmp_path: Path,
+) -> None:
+    # The settings' last quote cut before its mask: an id written twice was quoted cut to 40
+    # characters ("('x https://user:Pw7SuperSecretPassword0')"), in the window's notice, Help,
+    # Messages and the log (whose mask found no '@' left).
+    same = f"x {URL}"
+    destinations = [{"id": same, "name": f"d{i}", "server_url": ""} for i in range(2)]
+    feeds = [{"id": same, "kind": "json", "url": "http://127.0.0.1:1/f"} for _ in range(2)]
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"destinations": destinations, "feeds": feeds}))
+    problems = [p for p in load_settings(path).problems if "the id of another" in p]
+    assert len(problems) == 2
+    assert all("('x https://****@host.example/x')" in p for p in problems), problems
