@@ -18,5 +18,5 @@ def test_a_to_url_whose_password_runs_past_4096_characters_is_refused_masked(len
     )
     assert result.returncode == 2
     assert_clean_output(result)
-    assert "--to rtmp://****@127.0.0.1:1/app/****: the URL is" in result.stderr
+    assert "--to rtmp://****@127.0.0.1:1" in result.stderr and ": the URL is" in result.stderr
     assert "Pw7" not in result.stdout + result.stderr
