@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 
-from anchordesk.core.redact import mask_urls
+from anchordesk.core.redact import MASK, mask_secrets, mask_urls
 
 # C0 and C1 controls, DEL, and the Unicode bidi embeddings/overrides/isolates and line/paragraph
 # separators: the characters that change how a terminal or a log viewer shows the rest. Lone
@@ -115,6 +115,74 @@ def printable_message(text: str) -> str:
     rule of ``core/redact.py`` (a stream key typed in a misspelt ``--to`` is still a key) and
     every control character escaped (a file name may hold a newline or an ESC)."""
     return escape_controls(mask_urls(text))
+
+
+_MASKED_AT_MOST = 2000  # characters of a text read for URLs to mask (a huge one held the caller)
+_WORD_MASKED_AT_MOST = 8000  # a word running past them is read whole up to this length
+_LAST_WORD = re.compile(r"\S*\Z")
+_WORD_GOES_ON = re.compile(r"\S*")
+CUT_MARK = "…"
+
+
+def masked_cut(
+    text: str, limit: int, secrets: tuple[str, ...] | list[str] = (), mark: str = CUT_MARK
+) -> str:
+    """Text from outside shortened to at most ``limit`` characters, masked whole first: its
+    URLs by the one rule (core/redact) and ``secrets`` (a feed's token) wherever they are,
+    THEN cut, the cut marked with ``mark`` ("…": a feed's secrets' rule reads it). Cut first,
+    a URL cut before its '@' or inside its key, or a token cut in two, was masked by no rule,
+    and its start was shown (a status, a log line, a rejected item's words, a problem of the
+    settings or of a show). Every cut of outside text goes through here; control characters
+    are the caller's to escape."""
+    if secrets:
+        text = mask_secrets(text, secrets)
+    part = _masked_part(text)
+    whole = len(part) == len(text) or part.endswith(MASK)  # (its last word masked whole)
+    needed = _needed(part, limit)
+    masked = mask_urls(needed)
+    if len(masked) <= limit and whole and len(needed) == len(part):
+        return masked
+    return masked[: max(limit - len(mark), 0)] + mark
+
+
+_PIECE_GOES_ON = re.compile(r"[^\s/?#&]*")
+_READ_WHOLE_PAST_LIMIT = 100
+
+
+def _needed(text: str, limit: int) -> str:
+    """The start of ``text`` whose mask decides the first ``limit`` characters: up to the end
+    of the path segment or query item the cut falls in (a key cut short may no longer look
+    like one), or, when the word goes on to an '@', up to the host after it (the password
+    before it). What follows cannot change how they are masked, and a URL of a thousand
+    segments masked whole for a 40-character quote cost 7 ms an item (25 s for a page)."""
+    if len(text) <= limit + _READ_WHOLE_PAST_LIMIT:  # masked whole, it may fit after all
+        return text
+    end = _PIECE_GOES_ON.match(text, limit)
+    assert end is not None  # (it matches the empty text)
+    stop = end.end()
+    word = _WORD_GOES_ON.match(text, stop)
+    at = text.rfind("@", stop, word.end() if word is not None else stop)
+    if at >= 0:
+        host = _PIECE_GOES_ON.match(text, at + 1)
+        stop = host.end() if host is not None else at + 1
+    return text[:stop]
+
+
+def _masked_part(text: str) -> str:
+    """The start of ``text`` a quote is masked in: its first 2,000 characters, never ending
+    inside a word that may be a URL (it holds a ':'): such a word is read whole, or, past
+    8,000 characters, masked whole. Cut inside it, a URL whose password ran past the 2,000th
+    character had no '@' left: no rule masked it, and the password's start was the quote."""
+    if len(text) <= _MASKED_AT_MOST:
+        return text
+    head = text[:_MASKED_AT_MOST]
+    last = _LAST_WORD.search(head)
+    if last is None or ":" not in last.group():
+        return head
+    rest = _WORD_GOES_ON.match(text, _MASKED_AT_MOST, last.start() + _WORD_MASKED_AT_MOST + 1)
+    if rest is not None and rest.end() - last.start() <= _WORD_MASKED_AT_MOST:
+        return text[: rest.end()]
+    return head[: last.start()] + MASK
 
 
 # What json.dumps(ensure_ascii=False) leaves raw of what escape_controls escapes: JSON writes

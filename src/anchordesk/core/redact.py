@@ -69,6 +69,8 @@ _TOKEN_ALPHABET = re.compile(r"^[A-Za-z0-9._~+/=-]{32,}$")
 
 def looks_like_key(text: str) -> bool:
     """Rule 4 of the module doc: could ``text`` (one path segment) be a key or a token?"""
+    if len(text) < 8:  # shorter than any key (decoding never lengthens): a path's many words
+        return False
     text = unquote(text)
     if _KEY_PREFIX.match(text) and len(text) >= 8:
         return True

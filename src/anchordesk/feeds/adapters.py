@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import httpx
 
 from anchordesk.core.json_kinds import json_kind
-from anchordesk.core.printable import DEFAULT_IGNORABLE
+from anchordesk.core.printable import DEFAULT_IGNORABLE, masked_cut
 from anchordesk.core.redact import url_secrets
 from anchordesk.feeds.parsing import (
     as_text,
@@ -203,7 +203,7 @@ class JsonFeedAdapter:
             # (a Braille blank, no default-ignorable one) was dropped unsaid, read as "order ".
             shown = json.dumps(kind)  # every character past ASCII as its escape
             raise ValueError(
-                f"type {shown if len(shown) <= 40 else shown[:40] + '…'} is no type of the "
+                f"type {masked_cut(shown, 41)} is no type of the "
                 "protocol (types are plain lower-case ASCII letters, digits and _)"
             )
         the_id = item_id(raw["id"])

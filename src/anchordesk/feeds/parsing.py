@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from anchordesk.core.money import DECIMAL_TEXT
-from anchordesk.core.printable import LONE_SURROGATE, escaped_id
+from anchordesk.core.printable import LONE_SURROGATE, escaped_id, masked_cut
 from anchordesk.feeds.deep_json import (
     ItemPaths,
     UnreadableElement,
@@ -289,7 +289,7 @@ def load_json(
             raise MalformedResponse("nested too deep (RecursionError)") from None
         return page
     except ValueError as error:
-        kind = response.headers.get("Content-Type", "").split(";")[0].strip()[:60]
+        kind = masked_cut(response.headers.get("Content-Type", "").split(";")[0].strip(), 60)
         if kind and "json" not in kind.lower():  # an HTML error page, a login form, a proxy's
             raise MalformedResponse(f"not JSON: the server sent {kind}") from None
         raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
@@ -348,7 +348,7 @@ def json_shown(value: object) -> str:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError):
             text = repr(value)
-    return text if len(text) <= 40 else text[:40] + "…"
+    return masked_cut(text, 41)  # masked whole, then cut (a URL cut before its '@' showed)
 
 
 def money(value: object) -> Decimal:

@@ -59,7 +59,7 @@ import httpx
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, masked_cut
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem, item_kind
@@ -285,7 +285,8 @@ class _BoundedInflater:
         codings = [c for c in codings if c != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
             # Only gzip and deflate are asked for (Accept-Encoding): anything else is a fault.
-            raise MalformedResponse(f"unsupported Content-Encoding {content_encoding[:40]!r}")
+            said = masked_cut(content_encoding, 41)
+            raise MalformedResponse(f"unsupported Content-Encoding {said!r}")
         self._coding = codings[0] if codings else ""
         self._inflater: zlib._Decompress | None = None
         if self._coding in ("gzip", "x-gzip"):
@@ -495,10 +496,10 @@ def _headers_can_be_sent(request: FeedRequest) -> bool:
 def words_shown(text: str) -> str:
     """A server's words (an error's message, a reason, a TLS failure) as a feed's status and
     its log line show them: on one line, control characters escaped, cut to 200 characters.
-    Every feed's (Twitch's too): mask secrets before, never after (a cut token is masked by
-    no rule)."""
-    text = escape_controls(text)
-    return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
+    Every feed's (Twitch's too). Its URLs are masked whole before the cut (core/printable's
+    masked_cut): cut first, a URL cut before its '@' was masked by no rule after. A feed's
+    secrets are masked after too (the cut is marked: a token it cut is masked by its start)."""
+    return masked_cut(escape_controls(text), _WORDS_SHOWN + 1)
 
 
 async def _read_bounded(
@@ -905,9 +906,7 @@ class Poller:
             # Masked whole, then cut (marked, so the feed's secrets' rule masks a token the
             # cut shortened): cut first, a token past the 300th character was masked by
             # neither rule and its start shown in the status and the log.
-            location = mask_url(response.headers.get("Location", ""))
-            if len(location) > 300:
-                location = location[:300] + "…"
+            location = masked_cut(mask_url(response.headers.get("Location", "")), 301)
             where = f"; it points to {location}" if location else ""
             self._call_failed(refused=True)
             return self._error(

@@ -43,6 +43,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 
+from anchordesk.core.printable import masked_cut
 from anchordesk.core.redact import is_secret_query_name
 from anchordesk.feeds.parsing import (
     IdPath,
@@ -244,7 +245,7 @@ class YouTubeChatAdapter:
         """The feed URL's video id as a status or a log line quotes it: cut to 60 characters
         (a 5,000-character id was a 5,039-character status in the window and on the phone)."""
         video_id = self.video_id
-        return repr(video_id if len(video_id) <= 60 else video_id[:59] + "…")
+        return repr(masked_cut(video_id, 60))
 
     def status(self) -> AdapterStatus:
         today = f"{self.daily.units:,} of {self.daily_quota:,} quota units spent today"

@@ -34,8 +34,8 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
-from anchordesk.core.printable import escape_controls, escaped_surrogates
-from anchordesk.core.redact import MASK, mask_url, mask_urls
+from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
+from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 from anchordesk.live.options import (
     FEED_KINDS,
@@ -715,36 +715,9 @@ def _shown_value(value: Any) -> str:
 
 
 def _shown_text(text: str, limit: int) -> str:
-    """A text of the file as a problem quotes it: its URLs masked by the one rule (before the
-    cut: a key cut short is masked no more), cut to ``limit`` characters, its control
-    characters escaped."""
-    written = mask_urls(_masked_part(text))
-    if len(written) > limit:
-        written = written[: limit - 1] + "…"
-    return escape_controls(written)
-
-
-_MASKED_AT_MOST = 2000  # characters of a value read for URLs to mask (a huge one held the load)
-_WORD_MASKED_AT_MOST = 8000  # a word running past them is read whole up to this length
-_LAST_WORD = re.compile(r"\S*\Z")
-_WORD_GOES_ON = re.compile(r"\S*")
-
-
-def _masked_part(text: str) -> str:
-    """The start of ``text`` a quote is masked in: its first 2,000 characters, never ending
-    inside a word that may be a URL (it holds a ':'): such a word is read whole, or, past
-    8,000 characters, masked whole. Cut inside it, a URL whose password ran past the 2,000th
-    character had no '@' left: no rule masked it, and the password's start was the quote."""
-    if len(text) <= _MASKED_AT_MOST:
-        return text
-    head = text[:_MASKED_AT_MOST]
-    last = _LAST_WORD.search(head)
-    if last is None or ":" not in last.group():
-        return head
-    rest = _WORD_GOES_ON.match(text, _MASKED_AT_MOST, last.start() + _WORD_MASKED_AT_MOST + 1)
-    if rest is not None and rest.end() - last.start() <= _WORD_MASKED_AT_MOST:
-        return text[: rest.end()]
-    return head[: last.start()] + MASK
+    """A text of the file as a problem quotes it: masked whole, then cut to ``limit``
+    characters (core/printable's one rule for a cut), its control characters escaped."""
+    return escape_controls(masked_cut(text, limit))
 
 
 def _as_object(settings: Settings, data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -917,7 +890,7 @@ def _same_ids_problems(settings: Settings, same_ids: dict[str, list[int]], kind:
                 "given a new one, with its own keyring entry: check their tokens in "
                 "Settings, Feeds",
             )
-        shown = escape_controls(same_id[:40])
+        shown = _shown_text(same_id, 40)  # masked whole, then cut
         if len(indexes) == 1:
             _field_problem(settings, Words(one, index=indexes[0], id=shown))
         else:

@@ -18,7 +18,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from anchordesk.core.errors import UserError
-from anchordesk.core.printable import LONE_SURROGATE
+from anchordesk.core.printable import LONE_SURROGATE, masked_cut
 from anchordesk.core.redact import mask_url, user_info_cut_short
 
 SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
@@ -30,7 +30,11 @@ _CHARACTER_NAMES: Final = {" ": "a space", "\n": "a line break", "\r": "a line b
 
 def shown_url(url: str) -> str:
     """``url`` safe to print even when its scheme is unknown (then the whole path is masked)."""
-    url = _SPACE_OR_CONTROL.sub(" ", url)[: MAX_URL_BYTES * 4]
+    url = _SPACE_OR_CONTROL.sub(" ", url)
+    if len(url) > MAX_URL_BYTES * 4:
+        # Masked whole, then cut (core/printable's rule): cut here first, a password running
+        # past the cut had no '@' left, and its start was said as the server's name.
+        return masked_cut(url, 200)
     try:
         parts = urlsplit(url)
     except ValueError:

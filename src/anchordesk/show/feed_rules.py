@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from anchordesk.core.money import currency_digits
+from anchordesk.core.printable import masked_cut
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
 from anchordesk.show.validate import CURRENCY_PATTERN
 
@@ -151,8 +152,7 @@ def currency_problem(what: str, currency: str) -> Problem | None:
     """None when ``currency`` is absent or shaped as an ISO 4217 code."""
     if currency == "" or CURRENCY_PATTERN.fullmatch(currency):
         return None
-    shown = currency if len(currency) <= 20 else currency[:20] + "…"
-    return Problem(CURRENCY_INVALID, f"{what} {shown!r}")
+    return Problem(CURRENCY_INVALID, f"{what} {masked_cut(currency, 21)!r}")
 
 
 def order_problem(order: Order, default_currency: str = "") -> Problem | None:

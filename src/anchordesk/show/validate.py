@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import partial
 
 from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, masked_cut
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
@@ -155,13 +155,11 @@ def shown(value: object) -> str:
 
 def shown_literal(text: str) -> str:
     """`text` as written in the file (a number literal, a path), escaped and cut, unquoted."""
-    text = escape_controls(text)
-    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
+    return masked_cut(escape_controls(text), _SHOWN_CHARS, mark="...")
 
 
 def _label(text: str) -> str:
-    text = escape_controls(" ".join(text.split()))
-    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+    return masked_cut(escape_controls(" ".join(text.split())), _SHOWN_CHARS)
 
 
 def product_subject(sku: object, title: object) -> Words:

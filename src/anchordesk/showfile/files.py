@@ -20,7 +20,7 @@ from typing import Any, cast
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.json_kinds import json_kind
-from anchordesk.core.printable import LONE_SURROGATE, escape_controls
+from anchordesk.core.printable import LONE_SURROGATE, escape_controls, masked_cut
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
@@ -835,7 +835,7 @@ def _lone_surrogates(data: Any) -> list[Problem]:
                                 "the text {text} holds a lone surrogate {surrogate} at character "
                                 "{position} (a broken \\u escape): it is not Unicode text",
                             ),
-                            text=f"'{escape_controls(text[:40])}'",
+                            text=f"'{escape_controls(masked_cut(text, 40, mark=''))}'",
                             surrogate=escape_controls(found.group()),
                             position=found.start(),
                         ),

@@ -94,7 +94,7 @@ _WEB_ADDRESS = re.compile(r"(?i)[a-z][a-z0-9+.-]*://")
 def is_web_address(image: str) -> bool:
     """``https://shop/x.png`` and the like: said as such, never read as a path (a path would
     fold its ``//`` and look for ``https:/shop/x.png`` beside the show)."""
-    return _WEB_ADDRESS.match(image) is not None
+    return _WEB_ADDRESS.match(image.lstrip()) is not None
 
 
 def _check(

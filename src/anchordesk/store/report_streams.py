@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from anchordesk.core.redact import mask_urls
+from anchordesk.core.printable import masked_cut
 from anchordesk.core.words import Count, Template, Words
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report_i18n import text
@@ -108,7 +108,7 @@ def _text(value: object) -> str:
     whole (the report printed ``rtmp://host/app/KEY`` in its text, JSON and page)."""
     if not isinstance(value, str):
         raise TypeError("not text")
-    return mask_urls(value[: 4 * _MAX_TEXT])[:_MAX_TEXT]
+    return masked_cut(value, _MAX_TEXT, mark="")  # masked whole, then cut
 
 
 def reason_as_data(words: Words | None) -> dict[str, object] | None:
@@ -148,7 +148,7 @@ def reason_from_data(data: object, depth: int = 0) -> Words | None:
         elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT:
             values[name] = Count(value)  # a count of 400 digits ended Babel's formatting
         elif isinstance(value, str):
-            values[name] = value[: 4 * _MAX_TEXT]
+            values[name] = masked_cut(value, 4 * _MAX_TEXT, mark="")
         else:
             return None
     return Words(Template(context[:100], template[: 4 * _MAX_TEXT]), **values)

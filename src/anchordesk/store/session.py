@@ -50,6 +50,7 @@ from anchordesk.core.disk import (
     error_words,
     write_fault_words,
 )
+from anchordesk.core.printable import masked_cut
 from anchordesk.core.words import Words
 from anchordesk.show.feed_items import (
     Comment,
@@ -1072,10 +1073,11 @@ class SessionStore:
                 cursors[bytes(source).decode()] = bytes(cursor).decode()
             except (TypeError, UnicodeDecodeError):
                 name = bytes(source or b"").decode("utf-8", "backslashreplace")
+                name = masked_cut(name, 80, mark="")
                 log.warning(
                     "%s: the stored cursor of feed %s cannot be read: it asks from its start",
                     self.path,
-                    ascii(name[:80]) if not name.isprintable() else name[:80],
+                    ascii(name) if not name.isprintable() else name,
                 )
         return cursors
 

@@ -21,6 +21,7 @@ import stat
 from pathlib import Path
 
 from anchordesk.core.disk import name_max_bytes, not_a_file, unreachable
+from anchordesk.core.printable import masked_cut
 
 #: 1: the first format; 2: comments keep their author's platform id (``author_id``), so a ban
 #: after a restart finds them. An older file is read as it is and brought up to date when
@@ -74,7 +75,7 @@ def check_session_file(db: sqlite3.Connection, path: Path) -> bool:
     # No format has a number of 19 digits: 5,000 (a hand edit) raised int()'s ValueError, a
     # traceback of `report`, `live --session` and the window; the text is said cut short.
     if not version_text.isdecimal() or len(version_text) > 18:
-        shown = version_text if len(version_text) <= 40 else version_text[:40] + "…"
+        shown = masked_cut(version_text, 41)  # masked whole, then cut
         raise SessionFileError(
             f"{path}: not a usable session file (schema version {shown!r} unreadable)"
         )

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from anchordesk.core.money import DECIMAL_TEXT
+from anchordesk.core.printable import masked_cut
 from anchordesk.show.feed_items import (
     COMMENT_REMOVAL_REASONS,
     Comment,
@@ -84,14 +85,14 @@ def decimal_field(value: object, name: str, *, optional: bool = False) -> Decima
     # alone read a hand-edited "１２" as 12 and "1_000" as 1000 and counted them. NaN and the
     # infinities are read on: the amount rule lists them as rejected, by name.
     if number is None or (number.is_finite() and not DECIMAL_TEXT.fullmatch(value.strip())):
-        raise UnreadableRowError(f"{name} {value[:40]!r} is not a number")
+        raise UnreadableRowError(f"{name} {masked_cut(value, 40, mark='')!r} is not a number")
     return number
 
 
 def _finite(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):  # 1e400: the writer never stores one; a hand edit did
-        raise ValueError(f"{text[:40]} (not a finite number)")
+        raise ValueError(f"{masked_cut(text, 40, mark='')} (not a finite number)")
     return number
 
 
@@ -158,7 +159,9 @@ def removal_from_row(row: Sequence[object]) -> tuple[CommentRemoval, float]:
     """``source, id, received_at, at, reason, comment_id, author_id, author``."""
     reason = text_field(row[4], "reason")
     if reason not in COMMENT_REMOVAL_REASONS:
-        raise UnreadableRowError(f"reason {reason[:40]!r} is not one of deleted, banned")
+        raise UnreadableRowError(
+            f"reason {masked_cut(reason, 40, mark='')!r} is not one of deleted, banned"
+        )
     removal = CommentRemoval(
         source=text_field(row[0], "source"),
         id=text_field(row[1], "id"),
