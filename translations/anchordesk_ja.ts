@@ -190,7 +190,7 @@
         <translation>%1 は約 %2 分で完売、このコーナーの終了前です</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+57"/>
         <source>No feed counts viewers</source>
         <translation>視聴者数を送るフィードがありません</translation>
     </message>
@@ -210,7 +210,7 @@
         <translation>約 %1 分で完売</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>On sale now</source>
         <translation>販売中</translation>
     </message>
@@ -1203,7 +1203,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+480"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+481"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
@@ -2210,7 +2210,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+47"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+50"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2218,7 +2218,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+300"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+301"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -3846,7 +3846,7 @@
         <translation type="vanished">{key} はリストではないため無視しました</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+58"/>
         <source>{key} is {value}, not an object; its defaults taken</source>
         <translation>{key} は {value} で、オブジェクトではありません。既定値を使います</translation>
     </message>
@@ -3908,12 +3908,12 @@
     <message>
         <location line="+20"/>
         <source>destinations[{index}] and {count} more have the id of another destination (&apos;{id}&apos;); each given a new one: type their stream keys again in Settings</source>
-        <translation>destinations[{index}] とほか {count} 件は別の配信先と同じ id（'{id}'）です。それぞれに新しい id を付けました：設定でストリームキーをもう一度入力してください</translation>
+        <translation>destinations[{index}] とほか {count} 件は別の配信先と同じ id（&apos;{id}&apos;）です。それぞれに新しい id を付けました：設定でストリームキーをもう一度入力してください</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>feeds[{index}] and {count} more have the id of another feed (&apos;{id}&apos;); each given a new one, with its own keyring entry: check their tokens in Settings, Feeds</source>
-        <translation>feeds[{index}] とほか {count} 件は別のフィードと同じ id（'{id}'）です。それぞれに新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
+        <translation>feeds[{index}] とほか {count} 件は別のフィードと同じ id（&apos;{id}&apos;）です。それぞれに新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
     </message>
     <message>
         <location line="+178"/>
@@ -4349,7 +4349,7 @@
         <translation>{where}：{message}</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+40"/>
         <source>product {sku}, {title}</source>
         <translation>商品 {sku}「{title}」</translation>
     </message>
@@ -5026,7 +5026,7 @@
 <context>
     <name>TeleprompterPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/teleprompter.py" line="+242"/>
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+243"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
