@@ -9,8 +9,6 @@ import json
 import logging
 import os
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from .conftest import (
     small_controller,
     small_show,
 )
+from .window_scripts import run_window_script
 
 
 def _live_settings(folder: Path, server_url: str) -> Settings:
@@ -335,14 +334,7 @@ def test_ctrl_c_while_the_window_s_modules_load_closes_it_cleanly(
     """A Ctrl+C (or SIGTERM, SIGHUP) in the second the window's modules (PySide6) took to load,
     before the window's handlers: a KeyboardInterrupt traceback, or "Fatal Python error" and
     exit -6 when it landed inside the import (under Xvfb, 0.3-0.8 s after start)."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run(
-        [sys.executable, "-c", _CTRL_C_WHILE_THE_WINDOW_LOADS],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_window_script(_CTRL_C_WHILE_THE_WINDOW_LOADS)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
     # Closed as soon as it opened (a run that went on would meet the timeout): no show started.

@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from anchordesk.ui.settings.dialog import SettingsDialog
 from anchordesk.ui.settings.remote_page import RemotePage
 
 from .conftest import open_control_room, small_controller, small_show
+from .window_scripts import run_window_script
 
 
 def _live_window(qtbot: QtBot, executor: Any, tmp_path: Path, black_hole: BlackHole) -> MainWindow:
@@ -212,15 +212,8 @@ def test_ctrl_c_while_the_window_s_command_loads_is_never_lost(
     module had loaded: the KeyboardInterrupt was lost inside an import, and the window opened,
     recorded its rehearsal and never closed (killed 4 s later, the recording without a
     duration). Round nine held the signals only from that module on."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     try:
-        result = subprocess.run(
-            [sys.executable, "-c", _CTRL_C_WHILE_THE_COMMAND_LOADS],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,  # a bound for the old behaviour (a window that never closes), not a wait
-        )
+        result = run_window_script(_CTRL_C_WHILE_THE_COMMAND_LOADS, bound_s=60)
     except subprocess.TimeoutExpired:
         pytest.fail("the Ctrl+C was lost: the window went on running")
     assert result.returncode == 0, result.stderr[-2000:]

@@ -4,10 +4,9 @@ starts and stops Qt's own): what still runs on the loop at the close, and the pr
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from .window_scripts import run_window_script
 
 # The window opened by ``run_control_room`` as ``anchordesk`` opens it (no show given: the
 # start page). A feed-like task waits for its poll's answer, which arrives as the window
@@ -74,14 +73,7 @@ def test_a_feed_woken_by_the_close_ends_on_the_running_loop_and_a_late_signal_is
     threads; Python gives its handlers back to the system as it ends) killed it: exit 143 for
     a clean close (six in eight under Xvfb with the signal 0.3-0.6 s after Ctrl+Q). Once the
     show's files are finished, the closing signals are ignored."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run(
-        [sys.executable, "-c", _CLOSE_WITH_A_FEED_RUNNING],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,  # a bound for a window that never closes, not a wait
-    )
+    result = run_window_script(_CLOSE_WITH_A_FEED_RUNNING)
     assert result.returncode == 0, result.stderr[-2000:]
     facts = json.loads(result.stdout.strip().splitlines()[-1])
     assert facts["code"] == 0
