@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,10 +35,10 @@ async def _refused_start(folder: Path, body: dict[str, Any], language: str) -> d
         rehearsing(DEAR_SHOW, folder) as live,
         serving(lambda: live) as server,
         aiohttp.ClientSession(headers={**AUTH, "Accept-Language": language}) as deck,
+        deck.post(f"{server.url}api/v1/commands", json=body) as answer,
     ):
-        async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
-            assert answer.status == 400, await answer.text()
-            said: dict[str, Any] = await answer.json()
+        assert answer.status == 400, await answer.text()
+        said: dict[str, Any] = await answer.json()
     return said
 
 
@@ -75,3 +77,72 @@ def test_an_oversold_count_in_the_log_is_grouped(
     asyncio.run(sell())
     said = [r.getMessage() for r in caplog.records if "oversold" in r.getMessage()]
     assert said == ["order o-1: WATCH oversold by 3,313 units"], said
+
+
+PASSWORD = "hunter2-correct-horse-battery"
+
+
+def _password_across(limit: int, before: str) -> str:
+    """``before``, padded, then a URL whose password begins a few characters before the
+    ``limit``-th character and runs past it."""
+    head = f"{before} http://admin:"
+    pad = "x" * max(0, limit - 8 - len(head) - 1)
+    return f"{before} {pad} http://admin:{PASSWORD}@stream.example/live"
+
+
+def _shows_no_password(said: str) -> None:
+    assert "hunter" not in said and "horse" not in said, said
+    assert PASSWORD[:4] not in said, said
+
+
+def test_a_web_servers_answer_is_masked_before_it_is_cut() -> None:
+    """Before: the first line a web server answered the RTMP handshake with ("this is a web
+    server, not an RTMP server (it answered "…")") was cut at 60 characters and never masked:
+    a URL in it whose password ran past the cut was shown as "http://admin:hunt…"."""
+    from anchordesk.media.network_watch import web_server_answer
+
+    line = _password_across(60, "HTTP/1.1 302 Found:")
+    assert line.index(PASSWORD) < 57 < line.index(PASSWORD) + len(PASSWORD)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def answer() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(line.encode() + b"\r\n\r\n")
+
+        server = threading.Thread(target=answer, daemon=True)
+        server.start()
+        said = web_server_answer("127.0.0.1", port, timeout_s=5.0)
+        server.join(5.0)
+    assert said is not None and said.startswith("HTTP/1.1 302 Found:"), said
+    assert len(said) <= 60 and said.endswith("…"), said
+    _shows_no_password(said)
+
+
+def test_a_servers_error_is_masked_before_it_is_cut() -> None:
+    """Before: ConnectionPhases cut a server's error to 200 characters before anything masked
+    it (``_one_line``): a password running past the 200th character lost its '@'."""
+    from anchordesk.media.network_watch import ConnectionPhases
+
+    phases = ConnectionPhases("rtmp")
+    phases.feed("[rtmp @ 0x5555] Server error: " + _password_across(200, "go to"))
+    assert phases.server_error is not None and phases.server_error.endswith("…")
+    assert len(phases.server_error) <= 200
+    _shows_no_password(phases.server_error)
+
+
+def test_a_quoted_name_is_masked_before_it_is_cut() -> None:
+    """Before: a destination named by its pasted stream URL was quoted in the window's lines
+    (Settings' problem line, the go-live refusal) cut at 60 characters, unmasked: the
+    password's start showed ("Live 1 … http://admin:hunter2-c…")."""
+    from anchordesk.ui.words import QUOTED_CHARS, quoted_text
+
+    name = _password_across(QUOTED_CHARS, "Live 1")
+    assert name.index(PASSWORD) < QUOTED_CHARS < name.index(PASSWORD) + len(PASSWORD)
+    said = quoted_text(name)
+    assert said.startswith("Live 1") and said.endswith("…"), said
+    assert len(said) <= QUOTED_CHARS + 1
+    _shows_no_password(said)
+    assert quoted_text("Taobao\nLive") == "Taobao\\nLive"  # still one line, written out
