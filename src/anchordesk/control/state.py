@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from anchordesk.core.money import amount_text as _amount_text
-from anchordesk.core.money import format_money
+from anchordesk.core.money import format_money, format_rate
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
 from anchordesk.show.feed_items import Comment
@@ -152,6 +152,9 @@ def _sales_written(sales: JsonObject, language: str) -> JsonObject:
             code: _written(amount, code, language)
             for code, amount in sales["gmv_by_currency"].items()
         },
+        # The rate as the window's Orders panel and board write it (the page's toFixed(1)
+        # wrote "1234.5" and "2.0" beside the window's "1,234.5" and "2").
+        "orders_per_minute_text": format_rate(float(sales["orders_per_minute"]), language),
     }
 
 

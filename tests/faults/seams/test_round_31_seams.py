@@ -146,3 +146,72 @@ def test_a_quoted_name_is_masked_before_it_is_cut() -> None:
     assert len(said) <= QUOTED_CHARS + 1
     _shows_no_password(said)
     assert quoted_text("Taobao\nLive") == "Taobao\\nLive"  # still one line, written out
+
+
+def test_orders_a_minute_read_the_same_in_the_orders_panel_the_board_and_the_phone(
+    tmp_path: Path, qtbot: Any
+) -> None:
+    """Before: 1,234 orders in the last minute were "1234.0" in the window's Orders panel and
+    on the phone (the page's toFixed(1)), beside the board's "1,234"; now every surface writes
+    the rate by core.money.format_rate, in the reader's language."""
+    from anchordesk.show.feed_items import Order, OrderLine
+    from anchordesk.ui.docks.board import BoardPanel
+    from anchordesk.ui.docks.orders import OrdersPanel
+    from anchordesk.ui.snapshots import sales_state_of
+
+    async def sell() -> tuple[Any, dict[str, Any]]:
+        async with (
+            rehearsing(DEAR_SHOW, tmp_path) as live,
+            serving(lambda: live) as server,
+            aiohttp.ClientSession(headers={**AUTH, "Accept-Language": "ja"}) as deck,
+        ):
+            assert live.session is not None
+            line = OrderLine("WATCH", 1, Decimal("99999.00"))
+            live.session.ingest(
+                [Order("json", f"o-{n}", "USD", line.amount, (line,)) for n in range(1234)]
+            )
+            async with deck.get(f"{server.url}api/v1/state") as answer:
+                state: dict[str, Any] = await answer.json()
+            return live.snapshot(), state
+
+    snapshot, state = asyncio.run(sell())
+    assert round(snapshot.sales.orders_per_minute) == 1234
+    board, orders = BoardPanel(), OrdersPanel()
+    qtbot.addWidget(board)
+    qtbot.addWidget(orders)
+    board.update_snapshot(snapshot)
+    orders.update_sales(sales_state_of(snapshot))
+    assert board.values["orders"].text() == "1,234"
+    assert orders.rate_value.text() == "1,234"
+    assert state["sales"]["orders_per_minute_text"] == "1,234"
+
+
+def test_a_deals_sell_through_in_the_report_groups_its_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the report's audience table said a deal of 2,000 units that sold 1,500 as
+    "WATCH 75.0% (1500 of 2000)", where its deals table, the board and the picture group
+    every count ("1,500")."""
+    from anchordesk.cli.main import main
+    from anchordesk.show.feed_items import Order, OrderLine
+
+    async def sell() -> Path:
+        async with (
+            rehearsing(DEAR_SHOW, tmp_path) as live,
+            serving(lambda: live) as server,
+            aiohttp.ClientSession(headers=AUTH) as deck,
+        ):
+            start = {"command": "start_deal", "sku": "WATCH", "seconds": 300, "stock": 2000}
+            async with deck.post(f"{server.url}api/v1/commands", json=start) as answer:
+                assert answer.status == 200, await answer.text()
+            assert live.session is not None
+            line = OrderLine("WATCH", 1500, Decimal("89999.00"))
+            live.session.ingest([Order("json", "o-1", "USD", line.amount, (line,))])
+            return live.session.path
+
+    path = asyncio.run(sell())
+    assert main(["report", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "WATCH 75.0% (1,500 of 2,000)" in text, text
+    assert main(["report", "--lang", "zh_CN", str(path)]) == 0
+    assert "2,000 件中售出 1,500" in capsys.readouterr().out
