@@ -173,7 +173,9 @@ def _recording_line(path: Path, size_bytes: int) -> str:
     kept in /dev/stdout" was said of a recording sent into a pipe (``| ffplay -``), a FIFO or
     /dev/null, kept nowhere; of ``--record /dev/stdout > show.mkv`` the file is named, as the
     session's line names it."""
-    size = f"{size_bytes / 1e6:.1f} MB"
+    from anchordesk.media.disk_space import format_bytes
+
+    size = format_bytes(size_bytes)  # as the window and the phone write it ("1.2 GB")
     try:
         mode = os.stat(path).st_mode
     except OSError:

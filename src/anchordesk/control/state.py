@@ -15,6 +15,7 @@ from anchordesk.core.money import amount_text as _amount_text
 from anchordesk.core.money import format_money, format_rate
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
+from anchordesk.media.disk_space import format_bytes
 from anchordesk.show.feed_items import Comment
 
 JsonObject = dict[str, Any]
@@ -314,6 +315,9 @@ def stats_json(stats: StatsView) -> JsonObject:
         "dropped_frames": stats.dropped_frames,
         "cpu_percent": round(stats.cpu_percent, 1),
         "recording_bytes": stats.recording_bytes,
+        # Written as the window's Stream health and status bar write it ("1.2 GB"): the
+        # page's own "1234.6 MB" was another text for the same size.
+        "recording_text": format_bytes(stats.recording_bytes),
     }
 
 

@@ -215,3 +215,27 @@ def test_a_deals_sell_through_in_the_report_groups_its_counts(
     assert "WATCH 75.0% (1,500 of 2,000)" in text, text
     assert main(["report", "--lang", "zh_CN", str(path)]) == 0
     assert "2,000 件中售出 1,500" in capsys.readouterr().out
+
+
+def test_the_recordings_size_reads_the_same_in_the_window_the_phone_and_the_terminal(
+    tmp_path: Path, qtbot: Any
+) -> None:
+    """Before: a recording of 1,234,567,890 bytes was "1.2 GB" in the window's Stream health
+    and status bar, "1234.6 MB" on the phone (the page's own arithmetic) and in the line
+    `anchordesk live` ends with ("Recording kept in … (1234.6 MB)")."""
+    from anchordesk.cli.commands import _recording_line
+    from anchordesk.control.state import stats_json
+    from anchordesk.live.snapshot import StatsView
+    from anchordesk.ui.docks.health import HealthPanel
+    from anchordesk.ui.state import HealthState
+
+    size = 1_234_567_890
+    panel = HealthPanel()
+    qtbot.addWidget(panel)
+    panel.update_health(HealthState(recording_bytes=size))
+    window = panel.values["recording"].text()
+    assert window == "1.2 GB"
+    assert stats_json(StatsView(recording_bytes=size))["recording_text"] == window
+    kept = tmp_path / "show.mkv"
+    kept.write_bytes(b"")
+    assert _recording_line(kept, size) == f"Recording kept in {kept} ({window})"

@@ -365,7 +365,9 @@
     $("fps").textContent = stats.fps.toFixed(1);
     $("dropped").textContent = count(stats.dropped_frames);
     $("cpu").textContent = `${stats.cpu_percent.toFixed(0)}%`;
-    $("recording").textContent = `${(stats.recording_bytes / 1e6).toFixed(1)} MB`;
+    // As the window writes the size ("1.2 GB"), by the program's formatter.
+    $("recording").textContent = stats.recording_text ??
+      `${(stats.recording_bytes / 1e6).toFixed(1)} MB`;
     const list = $("outputs");
     list.replaceChildren();
     for (const output of outputs || []) {
