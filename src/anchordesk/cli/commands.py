@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
+from anchordesk.core.words import Count
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
 
@@ -77,8 +78,8 @@ async def _run_until_stopped(
             _say(
                 f"Session: {session.path}"
                 + (
-                    f" (continuing: {session.ledger.orders} orders and"
-                    f" {session.comment_count} comments already kept)"
+                    f" (continuing: {Count(session.ledger.orders)} orders and"
+                    f" {Count(session.comment_count)} comments already kept)"
                     if count
                     else ""
                 )
@@ -557,6 +558,7 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
 
     gmv = format_money(simulator.gmv, show.currency, show.language)
     _say(
-        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders (GMV {gmv})."
+        f"Served {Count(simulator.comments_made)} comments and {Count(simulator.orders_made)} "
+        f"orders (GMV {gmv})."
     )
     return 0

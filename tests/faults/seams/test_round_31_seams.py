@@ -239,3 +239,25 @@ def test_the_recordings_size_reads_the_same_in_the_window_the_phone_and_the_term
     kept = tmp_path / "show.mkv"
     kept.write_bytes(b"")
     assert _recording_line(kept, size) == f"Recording kept in {kept} ({window})"
+
+
+def test_dropped_frames_and_cpu_read_the_same_in_the_window_and_the_terminal(
+    qtbot: Any,
+) -> None:
+    """Before: 12,345 frames dropped by the network were "network 12345" in the window's
+    Stream health and "dropped 12345" in `anchordesk live`'s line, where the phone wrote
+    "12,345"; and the CPU was "35 %" in the window alone ("35%" on the phone and the
+    terminal)."""
+    from anchordesk.live.session import summary_line
+    from anchordesk.ui.docks.health import HealthPanel
+    from anchordesk.ui.state import HealthState
+
+    panel = HealthPanel()
+    qtbot.addWidget(panel)
+    panel.update_health(HealthState(cpu_percent=35.2, dropped_by_stage={"network": 12345}))
+    assert "network 12,345" in panel.values["dropped"].text()
+    assert panel.values["cpu"].text() == "35%"
+    line = summary_line(
+        {"process_cpu_percent": 35.2, "dropped_frames_network_total": 12345, "outputs": []}
+    )
+    assert "dropped 12,345" in line and "cpu 35%" in line, line
