@@ -261,3 +261,29 @@ def test_dropped_frames_and_cpu_read_the_same_in_the_window_and_the_terminal(
         {"process_cpu_percent": 35.2, "dropped_frames_network_total": 12345, "outputs": []}
     )
     assert "dropped 12,345" in line and "cpu 35%" in line, line
+
+
+def test_anchordesk_control_masks_a_refusals_url_before_it_cuts_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a refusal longer than 300 characters (a server that is not AnchorDesk's remote,
+    a proxy in front of it) was cut at 300 before the terminal's line was masked: a URL whose
+    password ran past the cut had no '@' left, and `anchordesk control` printed the password's
+    start."""
+    import json
+
+    from anchordesk.cli.main import main
+
+    from ..remote.test_round_24_remote import TOKEN as OTHER_TOKEN
+    from ..remote.test_round_24_remote import _answering
+
+    error = _password_across(300, "refused: the upstream")
+    assert error.index(PASSWORD) < 300 < error.index(PASSWORD) + len(PASSWORD)
+    body = json.dumps({"ok": False, "error": error}).encode()
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", OTHER_TOKEN)
+    with _answering(body, 409) as (url, _):
+        assert main(["control", "--url", url, "next_segment"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: anchordesk control next_segment: 409: refused: the upstream")
+    assert line.endswith("…"), line
+    _shows_no_password(line)
