@@ -75,7 +75,7 @@ def test_an_oversold_count_in_the_log_is_grouped(
                 live.session.ingest([Order("json", "o-1", "USD", line.amount, (line,))])
 
     asyncio.run(sell())
-    said = [r.getMessage() for r in caplog.records if "oversold" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if " oversold by " in r.getMessage()]
     assert said == ["order o-1: WATCH oversold by 3,313 units"], said
 
 
