@@ -25,6 +25,7 @@ from anchordesk.show.prompts import (
     Prompt,
     prompt_from_data,
     prompt_text,
+    said_values,
 )
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report_i18n import MESSAGES, report_language, text
@@ -104,7 +105,7 @@ def prompt_line(prompt: Prompt, language: str) -> str:
     message = f"prompt_{prompt.rule}"
     if message not in MESSAGES:
         return prompt_text(prompt, ENGLISH)
-    return text(language, message, **dict(prompt.values))
+    return text(language, message, **said_values(prompt, language))
 
 
 def percent(value: float | None, language: str) -> str:

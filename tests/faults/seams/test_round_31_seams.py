@@ -287,3 +287,29 @@ def test_anchordesk_control_masks_a_refusals_url_before_it_cuts_it(
     assert line.startswith("error: anchordesk control next_segment: 409: refused: the upstream")
     assert line.endswith("…"), line
     _shows_no_password(line)
+
+
+def test_a_prompts_counts_read_the_same_on_the_board_the_remote_and_in_the_report(
+    qtbot: Any,
+) -> None:
+    """Before: a fall of viewers from 12,000 to 7,000 was "Viewers fell from 12,000 to 7,000"
+    on the window's board, but "from 12000 to 7000" in the remote's prompt text, the log and
+    the report (in every language): only the board grouped a prompt's counts."""
+    from anchordesk.control.state import state_json
+    from anchordesk.live.snapshot import LiveSnapshot
+    from anchordesk.show.prompts import VIEWERS_DROP, Prompt
+    from anchordesk.store.report_board import prompt_line
+    from anchordesk.ui.docks.board import BoardPanel
+
+    prompt = Prompt(
+        "viewers_drop:1", VIEWERS_DROP, 1.0, (("from", "12000"), ("to", "7000"), ("minutes", "2"))
+    )
+    english = "Viewers fell from 12,000 to 7,000 in 2 min: give them a reason to stay"
+    snapshot = LiveSnapshot(currency="USD", prompts=(prompt,))
+    panel = BoardPanel()
+    qtbot.addWidget(panel)
+    panel.update_snapshot(snapshot)
+    assert panel.prompt_list.item(0).text() == english
+    assert [p["text"] for p in state_json(snapshot)["prompts"]] == [english]
+    assert prompt_line(prompt, "en") == english
+    assert "12,000" in prompt_line(prompt, "zh_CN") and "7,000" in prompt_line(prompt, "ja")

@@ -52,6 +52,7 @@ from anchordesk.show.prompts import (
     STOCK_SHORT,
     VIEWERS_DROP,
     Prompt,
+    said_value,
 )
 from anchordesk.ui.docks.amounts import AmountsLabel
 from anchordesk.ui.i18n import current_language
@@ -277,9 +278,7 @@ class BoardPanel(QWidget):
             metrics = self.prompt_list.fontMetrics()
             width = metrics.horizontalAdvance("M") * 20
             return metrics.elidedText(value, Qt.TextElideMode.ElideRight, width)
-        if name in _PROMPT_COUNTS and value.isascii() and value.isdigit():
-            return _count(int(value), current_language())
-        return value
+        return said_value(prompt, name, current_language())  # a count grouped (show/prompts)
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -440,10 +439,6 @@ class BoardPanel(QWidget):
 
 
 _PROMPT_NAMES = frozenset({"title", "author"})  # the words of a prompt that are a name
-
-
-# The words of a prompt that are a count (written as the panels write counts).
-_PROMPT_COUNTS = frozenset({"from", "to", "minutes", "seconds", "left", "total"})
 
 
 def _count(value: int | None, language: str) -> str:
