@@ -313,3 +313,21 @@ def test_a_prompts_counts_read_the_same_on_the_board_the_remote_and_in_the_repor
     assert [p["text"] for p in state_json(snapshot)["prompts"]] == [english]
     assert prompt_line(prompt, "en") == english
     assert "12,000" in prompt_line(prompt, "zh_CN") and "7,000" in prompt_line(prompt, "ja")
+
+
+def test_anchordesk_show_groups_its_stock_and_units(tmp_path: Path) -> None:
+    """Before: `anchordesk show` listed the watch as "stock 5000" and its deal as "10 units"
+    beside prices written "$99,999.00": a stock of 12,345 read "stock 12345" where the window's
+    card and the picture write "12,345 left"."""
+    from dataclasses import replace
+
+    from anchordesk.cli.show import summary_lines
+
+    show = replace(
+        DEAR_SHOW,
+        products=(replace(DEAR_SHOW.products[0], stock=12345),),
+        rundown=(replace(DEAR_SHOW.rundown[0], deal=DealPlan(Decimal("89999.00"), 60, 2000)),),
+    )
+    text = "\n".join(summary_lines(show))
+    assert "$99,999.00  stock 12,345" in text, text
+    assert "deal $89,999.00 for 01:00, 2,000 units" in text, text
