@@ -331,3 +331,36 @@ def test_anchordesk_show_groups_its_stock_and_units(tmp_path: Path) -> None:
     text = "\n".join(summary_lines(show))
     assert "$99,999.00  stock 12,345" in text, text
     assert "deal $89,999.00 for 01:00, 2,000 units" in text, text
+
+
+def test_the_phone_page_shows_orders_a_minute_as_the_window_does(
+    tmp_path: Path, chromium: str
+) -> None:
+    """The page itself (Debian's chromium, headless, a Chinese phone): before, its own
+    toFixed(1) wrote 1,234 orders in the last minute as "1234.0" beside the window's "1,234"."""
+    import test_control_browser as browser_tools
+
+    from anchordesk.show.feed_items import Order, OrderLine
+
+    async def look() -> str:
+        async with (
+            rehearsing(DEAR_SHOW, tmp_path / "run") as live,
+            serving(lambda: live) as server,
+        ):
+            assert live.session is not None
+            line = OrderLine("WATCH", 1, Decimal("99999.00"))
+            live.session.ingest(
+                [Order("json", f"o-{n}", "USD", line.amount, (line,)) for n in range(1234)]
+            )
+            async with browser_tools.chromium_page(chromium, tmp_path / "profile") as page:
+                await page.send("Page.enable")
+                await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+                await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
+                await page.wait_for(
+                    "document.getElementById('connection').classList.contains('on')"
+                )
+                await page.wait_for("document.getElementById('opm').textContent !== ''")
+                said: str = await page.evaluate("document.getElementById('opm').textContent")
+                return said
+
+    assert asyncio.run(look()) == "1,234"
