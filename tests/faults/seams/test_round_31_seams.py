@@ -364,3 +364,43 @@ def test_the_phone_page_shows_orders_a_minute_as_the_window_does(
                 return said
 
     assert asyncio.run(look()) == "1,234"
+
+
+def _phone_clock(seconds: float) -> str:
+    """The phone page's own ``clock()`` (control/web/app.js), run by node as it is written."""
+    import re
+    import subprocess
+
+    import anchordesk.control
+
+    web = Path(anchordesk.control.__file__).parent / "web"
+    source = (web / "app.js").read_text(encoding="utf-8")
+    found = re.search(r"function clock\(seconds\) \{.*?\n  \}", source, re.S)
+    assert found is not None
+    said = subprocess.run(
+        ["node", "-e", f"{found.group()}\nprocess.stdout.write(clock({seconds}))"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return said.stdout
+
+
+@pytest.mark.parametrize(("elapsed_s", "shown"), [(59.6, "0:59"), (2.5, "0:02"), (3.5, "0:03")])
+def test_a_running_segments_clock_reads_the_same_in_the_window_and_on_the_phone(
+    qtbot: Any, elapsed_s: float, shown: str
+) -> None:
+    """Before: 59.6 s into a segment the window's run sheet (and its status bar) said "1:00"
+    while the phone said "0:59": the window rounded (half-way to even: 3.5 s was "0:04", 2.5 s
+    "0:02"), the phone counts whole seconds gone by, as a stopwatch does."""
+    from anchordesk.ui.docks.run_sheet import RunSheetPanel
+    from anchordesk.ui.state import SegmentRow, ShowState
+
+    row = SegmentRow(0, "Watch", 120.0, elapsed_s, "WATCH", "", None, is_current=True)
+    panel = RunSheetPanel()
+    qtbot.addWidget(panel)
+    panel.update_state(ShowState(title="Dear", currency="USD", segments=(row,)))
+    window = panel._model.item(0, 3).text()
+    assert window == shown
+    assert _phone_clock(elapsed_s) == window
