@@ -76,6 +76,13 @@ def stopwatch_text(seconds: float) -> str:
     return format_duration(math.floor(max(0.0, seconds)))
 
 
+def time_left_text(planned_s: float, elapsed_s: float) -> str:
+    """A running segment's time left (``-0:15`` once over its plan): the plan less the
+    :func:`stopwatch_text` beside it, so the two always add up to the plan. Rounded on its own,
+    59.6 s into a 2:00 segment the teleprompter said "1:00" left beside "0:59" gone by."""
+    return format_duration(planned_s - math.floor(max(0.0, elapsed_s)))
+
+
 def format_difference(seconds: float) -> str:
     """Over the plan with a plus sign (``+0:30``), under it with a minus (``-0:15``)."""
     if abs(seconds) < 0.5:

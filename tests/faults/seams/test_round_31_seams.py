@@ -404,3 +404,27 @@ def test_a_running_segments_clock_reads_the_same_in_the_window_and_on_the_phone(
     window = panel._model.item(0, 3).text()
     assert window == shown
     assert _phone_clock(elapsed_s) == window
+
+
+@pytest.mark.parametrize(
+    ("elapsed_s", "gone", "left"), [(59.6, "0:59", "1:01"), (135.6, "2:15", "-0:15")]
+)
+def test_the_teleprompters_time_left_adds_up_with_the_clock_beside_it(
+    qtbot: Any, elapsed_s: float, gone: str, left: str
+) -> None:
+    """Before: 59.6 s into a 2:00 segment the teleprompter said "1:00" left (rounded on its
+    own) where the run sheet and the phone said "0:59" gone: 1:59 in all; 135.6 s in, "-0:16"
+    over beside "2:15" (2:00 planned). Now the time left is the plan less the clock shown."""
+    from anchordesk.ui.docks.run_sheet import RunSheetPanel
+    from anchordesk.ui.state import SegmentRow, ShowState
+    from anchordesk.ui.teleprompter import TeleprompterPanel
+
+    row = SegmentRow(0, "Watch", 120.0, elapsed_s, "WATCH", "", None, is_current=True)
+    state = ShowState(title="Dear", currency="USD", segments=(row,))
+    sheet, prompter = RunSheetPanel(), TeleprompterPanel()
+    qtbot.addWidget(sheet)
+    qtbot.addWidget(prompter)
+    sheet.update_state(state)
+    prompter.update_state(state)
+    assert sheet._model.item(0, 3).text() == gone == _phone_clock(elapsed_s)
+    assert prompter.view.lines.remaining == left
