@@ -29,8 +29,8 @@ def test_check_prints_one_line_per_problem_and_exits_2() -> None:
     lines = result.stdout.splitlines()
     file = CORPUS / "bad_deals.json"
     assert lines == [
-        f"{file}: error: $.rundown[0].deal.price (segment 1, One): deal price 100 is not below "
-        "the list price 100 of A",
+        f"{file}: error: $.rundown[0].deal.price (segment 1, One): deal price CN¥100.00 is not "
+        "below the list price CN¥100.00 of A",
         f"{file}: error: $.rundown[1].deal.stock (segment 2, Two): deal stock 51 is above the "
         "stock 50 of A",
         # The file reader says a number's range (as written) before the show's rules run.

@@ -183,7 +183,7 @@ def test_invalid_deal_commands_leave_the_state_unchanged() -> None:
         controller.start_deal(1.0)
     controller.show_product("SERUM", 2.0)
     before = controller.state
-    with pytest.raises(ShowCommandError, match=r"is not below the list price 199 of SERUM"):
+    with pytest.raises(ShowCommandError, match=r"is not below the list price CN¥199.00 of SERUM"):
         controller.start_deal(3.0, price=Decimal("199.00"), seconds=10)
     with pytest.raises(ShowCommandError, match=r"deal seconds: must be above zero \(got 0\)"):
         controller.start_deal(3.0, price=Decimal("100"), seconds=0)

@@ -54,8 +54,8 @@ EXPECTED_ERRORS: dict[str, list[str]] = {
         "$.products[3].price (product D, d): expected a price (a number), found true",
     ],
     "bad_deals.json": [
-        "$.rundown[0].deal.price (segment 1, One): deal price 100 is not below the list price "
-        "100 of A",
+        "$.rundown[0].deal.price (segment 1, One): deal price CN¥100.00 is not below the "
+        "list price CN¥100.00 of A",
         "$.rundown[1].deal.stock (segment 2, Two): deal stock 51 is above the stock 50 of A",
         # The file reader says a number's range (as written) before the show's rules run.
         "$.rundown[2].deal.seconds (segment 3, Three): must be above zero (got 0)",

@@ -240,10 +240,10 @@ def _sell_out(window: MainWindow, sku: str, units: int, price: str) -> None:
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("zh_CN", ("CREAM 已售罄：无法开始秒杀。", "秒杀价 99 不低于 SERUM 的原价 39。",
+        ("zh_CN", ("CREAM 已售罄：无法开始秒杀。", "秒杀价 US$99.00 不低于 SERUM 的原价 US$39.00。",
                    "还没有可置顶的提问。", "是最后一个环节：后面没有环节了")),
         ("ja", ("CREAM は完売しています。タイムセールを開始できません。",
-                "セール価格 99 が SERUM の定価 39 より低くありません。",
+                "セール価格 $99.00 が SERUM の定価 $39.00 より低くありません。",
                 "固定できる質問はまだありません。", "は最後のコーナーです")),
     ],
     indirect=["language"],

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
+from anchordesk.core.words import Count
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
 
@@ -77,8 +78,8 @@ async def _run_until_stopped(
             _say(
                 f"Session: {session.path}"
                 + (
-                    f" (continuing: {session.ledger.orders} orders and"
-                    f" {session.comment_count} comments already kept)"
+                    f" (continuing: {Count(session.ledger.orders)} orders and"
+                    f" {Count(session.comment_count)} comments already kept)"
                     if count
                     else ""
                 )
@@ -173,7 +174,9 @@ def _recording_line(path: Path, size_bytes: int) -> str:
     kept in /dev/stdout" was said of a recording sent into a pipe (``| ffplay -``), a FIFO or
     /dev/null, kept nowhere; of ``--record /dev/stdout > show.mkv`` the file is named, as the
     session's line names it."""
-    size = f"{size_bytes / 1e6:.1f} MB"
+    from anchordesk.media.disk_space import format_bytes
+
+    size = format_bytes(size_bytes)  # as the window and the phone write it ("1.2 GB")
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -555,6 +558,7 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
 
     gmv = format_money(simulator.gmv, show.currency, show.language)
     _say(
-        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders (GMV {gmv})."
+        f"Served {Count(simulator.comments_made)} comments and {Count(simulator.orders_made)} "
+        f"orders (GMV {gmv})."
     )
     return 0

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.core.printable import escape_controls, terminal_json
+from anchordesk.core.printable import escape_controls, masked_cut, terminal_json
 from anchordesk.core.redact import mask_url
 
 if TYPE_CHECKING:
@@ -197,9 +197,10 @@ def _reason(answer: object) -> str:
         message = "no reason given"
     else:
         message = "an answer that is not a JSON object: " + terminal_json(answer, indent=None)
-    if len(message) > MAX_ERROR_CHARS:  # the remote's are one short line; this is not it
-        message = message[:MAX_ERROR_CHARS] + "…"
-    return message
+    # The remote's are one short line; this is not it. Masked whole, then cut (the one rule of
+    # every shortening): cut first, a URL whose password ran past the cut lost its '@', and
+    # the password's start was printed (the terminal's own masking came too late).
+    return masked_cut(message, MAX_ERROR_CHARS + 1)
 
 
 async def _exchange(

@@ -18,6 +18,7 @@ from typing import TextIO
 from anchordesk.core.disk import unreachable
 from anchordesk.core.money import format_money
 from anchordesk.core.printable import display_width, escape_controls
+from anchordesk.core.words import Count
 from anchordesk.show.compliance import check_show as compliance_hits
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import Problem
@@ -68,7 +69,7 @@ def _clock(seconds: float) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    return f"{Count(number)} {noun}" + ("" if number == 1 else "s")
 
 
 def summary_lines(show: Show) -> list[str]:
@@ -86,10 +87,10 @@ def summary_lines(show: Show) -> list[str]:
         price = format_money(product.price, currency, show.language)
         lines.append(
             f"  {_fit(product.sku, 14)} {_fit(product.title, 30)} {price:>14}  "
-            f"stock {product.stock}"
+            f"stock {Count(product.stock)}"  # grouped, as the window and the picture write it
         )
     if len(show.products) > _MAX_ROWS:
-        lines.append(f"  … and {len(show.products) - _MAX_ROWS} more")
+        lines.append(f"  … and {Count(len(show.products) - _MAX_ROWS)} more")
     lines += ["", "Rundown:"]
     for index, segment in enumerate(show.rundown[:_MAX_ROWS]):
         start = _clock(show.segment_start_s(index))
@@ -103,12 +104,12 @@ def summary_lines(show: Show) -> list[str]:
             f"{_fit(segment.title, 26)} {_fit(segment.sku or '-', 12)} {deal}".rstrip()
         )
     if len(show.rundown) > _MAX_ROWS:
-        lines.append(f"  … and {len(show.rundown) - _MAX_ROWS} more")
+        lines.append(f"  … and {Count(len(show.rundown) - _MAX_ROWS)} more")
     return lines
 
 
 def _deal_text(deal: DealPlan, currency: str, language: str) -> str:
-    stock = f", {deal.stock} units" if deal.stock is not None else ""
+    stock = f", {Count(deal.stock)} units" if deal.stock is not None else ""
     price = format_money(deal.price, currency, language)
     return f"deal {price} for {_clock(deal.seconds)}{stock}"
 

@@ -12,9 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from anchordesk.core.money import amount_text as _amount_text
-from anchordesk.core.money import format_money
+from anchordesk.core.money import format_money, format_rate
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
+from anchordesk.media.disk_space import format_bytes
 from anchordesk.show.feed_items import Comment
 
 JsonObject = dict[str, Any]
@@ -152,6 +153,9 @@ def _sales_written(sales: JsonObject, language: str) -> JsonObject:
             code: _written(amount, code, language)
             for code, amount in sales["gmv_by_currency"].items()
         },
+        # The rate as the window's Orders panel and board write it (the page's toFixed(1)
+        # wrote "1234.5" and "2.0" beside the window's "1,234.5" and "2").
+        "orders_per_minute_text": format_rate(float(sales["orders_per_minute"]), language),
     }
 
 
@@ -311,6 +315,9 @@ def stats_json(stats: StatsView) -> JsonObject:
         "dropped_frames": stats.dropped_frames,
         "cpu_percent": round(stats.cpu_percent, 1),
         "recording_bytes": stats.recording_bytes,
+        # Written as the window's Stream health and status bar write it ("1.2 GB"): the
+        # page's own "1234.6 MB" was another text for the same size.
+        "recording_text": format_bytes(stats.recording_bytes),
     }
 
 

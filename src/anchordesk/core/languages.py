@@ -21,7 +21,7 @@ from PySide6.QtCore import QTranslator
 
 from anchordesk.core import paths
 from anchordesk.core.money import format_number
-from anchordesk.core.words import Count, Words, field_names, fill
+from anchordesk.core.words import Amount, Count, Words, field_names, fill
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,8 @@ def _value(value: object, language: str) -> str:
         return say(value, language)
     if isinstance(value, Count):  # 3,000 as the language groups it
         return format_number(int(value), language if language in LANGUAGES else "en")
+    if isinstance(value, Amount):  # ¥1,234.50 as the language writes money
+        return value.written(language if language in LANGUAGES else "en")
     return str(value)
 
 

@@ -30,6 +30,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import (
     format_currency,
     format_decimal,
+    format_percent,
     get_currency_precision,
     get_currency_symbol,
     is_currency,
@@ -152,6 +153,22 @@ def format_number(number: int, locale: str = DEFAULT_LOCALE) -> str:
     English, Chinese and Japanese (``"3.000"`` in German). The numbers in messages (a deal's
     planned units, a limit) go through it, as prices go through :func:`format_money`."""
     return format_decimal(number, locale=babel_locale(locale))
+
+
+def format_rate(value: float, locale: str = DEFAULT_LOCALE) -> str:
+    """A rate (orders or comments a minute) as every surface writes it: one decimal at most,
+    with the locale's grouping: ``1234.56`` -> ``"1,234.6"``, ``2.0`` -> ``"2"``. The window's
+    Orders panel wrote "1234.6" (and "2.0") and the phone "1234.6" beside the board's
+    "1,234.6"."""
+    return format_decimal(round(value, 1), "#,##0.#", locale=babel_locale(locale))
+
+
+def format_share(value: float | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A fraction (a conversion, a sell-through) as a percentage with one decimal, as the
+    locale writes it: ``0.1234`` -> ``"12.3%"``; None (not known) -> ``"—"``."""
+    if value is None:
+        return "\u2014"
+    return format_percent(value, "#,##0.0%", locale=babel_locale(locale))
 
 
 def _exact(amount: Decimal | int) -> Decimal:

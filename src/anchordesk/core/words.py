@@ -11,13 +11,15 @@ extracts them into ``translations/*.ts``; this module defines that name itself, 
 here imports Qt. Values are named fields (``{sku}``): a translation may move them but must
 keep the same names (a test checks every translation). Values from outside (a SKU, a title,
 a path) are never translated; a value that is itself ``Words`` is said in the same language; a
-:class:`Count` is written with the language's grouping (``3,000``).
+:class:`Count` is written with the language's grouping (``3,000``), an :class:`Amount` as the
+language writes money (``¥1,234.50``).
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import NamedTuple
 
 
@@ -45,6 +47,28 @@ class Count(int):
         from anchordesk.core.money import format_number  # Babel, only when a message is said
 
         return format_number(int(self))
+
+
+class Amount(NamedTuple):
+    """An amount of money in a message (a price, a list price): ``str()`` writes it as the
+    English window does (``$1,234,567.50``, by ``core.money.format_money``, the one money
+    formatter); a message said in a language writes it as that language does (``¥1,234,567.50``).
+    A refused deal said "deal price 1234567.5 is not below the list price 99999", without
+    grouping or currency, where every other surface wrote the same price with both."""
+
+    amount: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return self.written("en")
+
+    def written(self, language: str) -> str:
+        from anchordesk.core.money import format_money  # Babel, only when a message is said
+
+        try:
+            return format_money(self.amount, self.currency, language)
+        except (TypeError, ValueError, ArithmeticError):  # never a message lost to its value
+            return str(self.amount)
 
 
 class Words:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.core.words import Words
+from anchordesk.core.words import Count, Words
 from anchordesk.live.options import LiveOptions
 
 log = logging.getLogger("anchordesk")
@@ -554,7 +554,7 @@ def summary_line(sample: dict[str, Any]) -> str:
         f"{sample.get('output_fps', 0):.1f} fps",
         f"encode {sample.get('encode_ms_per_frame') or 0:.1f} ms",
         f"cpu {sample.get('process_cpu_percent', 0):.0f}%",
-        f"dropped {dropped}",
+        f"dropped {Count(dropped)}",  # grouped, as the window and the phone write it
     ]
     for output in sample.get("outputs", []):
         # A rate only for an output that is live: "failed 836 kbps" read as if it still wrote.

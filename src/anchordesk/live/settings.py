@@ -36,7 +36,7 @@ from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
 from anchordesk.core.redact import mask_url
-from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Template, Words
 from anchordesk.live.options import (
     FEED_KINDS,
     KNOWN_CANVASES,
@@ -854,7 +854,7 @@ def _field_problem(settings: Settings, words: Words | None) -> None:
     settings.problems_not_listed += 1
     more = Words(
         QT_TRANSLATE_NOOP("Settings", "{count} more problems in the settings file, not listed"),
-        count=f"{settings.problems_not_listed:,}",
+        count=Count(settings.problems_not_listed),  # grouped in the reader's language
     )
     if settings.problems_not_listed > 1:
         settings.problems.pop()
@@ -894,7 +894,7 @@ def _same_ids_problems(settings: Settings, same_ids: dict[str, list[int]], kind:
         if len(indexes) == 1:
             _field_problem(settings, Words(one, index=indexes[0], id=shown))
         else:
-            count = f"{len(indexes) - 1:,}"
+            count = Count(len(indexes) - 1)  # grouped in the reader's language
             _field_problem(settings, Words(many, index=indexes[0], count=count, id=shown))
 
 

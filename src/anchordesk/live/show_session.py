@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from anchordesk.core.words import Count
 from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.spec import FeedSpec
@@ -342,9 +343,9 @@ class ShowSession:
             ]
             self.runtime.number_hand_deals_after(max(numbers, default=0))
         log.info(
-            "session %s: continuing (%d orders already kept, taken from the stock on screen)",
+            "session %s: continuing (%s orders already kept, taken from the stock on screen)",
             self.path,
-            len(orders),
+            Count(len(orders)),
         )
         return True
 
@@ -682,7 +683,7 @@ class ShowSession:
                 if key not in self.hidden:
                     self.hide_comment(key, stored.comment, reason=reason)
             if found:
-                log.info("%d kept comment(s) taken down from the session file", len(found))
+                log.info("%s kept comment(s) taken down from the session file", Count(len(found)))
 
         future = self.writer.call(find)
         loop = self._loop
@@ -788,11 +789,11 @@ class ShowSession:
                     self.writer.submit_show_events(applied)
                 if said[1]:
                     log.warning(
-                        "%d more orders oversold or with SKUs not in the show (kept in the "
+                        "%s more orders oversold or with SKUs not in the show (kept in the "
                         "session): %s",
-                        said[1],
+                        Count(said[1]),
                         ", ".join(
-                            f"{sku} oversold by {n} units" if n else sku
+                            f"{sku} oversold by {Count(n)} units" if n else sku
                             for sku, n in oversold_unnamed.items()
                         ),
                     )
@@ -836,7 +837,7 @@ class ShowSession:
                     "order %s: SKU %r is not in the show (kept in the session)", order.id, sku
                 )
             for sku, units in oversold.items():
-                log.warning("order %s: %s oversold by %d units", order.id, sku, units)
+                log.warning("order %s: %s oversold by %s units", order.id, sku, Count(units))
         elif oversold or unknown:
             said[1] += 1
             for sku in unknown:

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, masked_cut
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 
 _SOCKET_LINK = re.compile(r"^socket:\[(\d+)\]$")
@@ -150,9 +150,11 @@ _SYSTEM_REASONS: Final = {
 }
 
 
-def _one_line(text: str) -> str:
-    """The server's or FFmpeg's text on one line, control characters escaped."""
-    return escape_controls(" ".join(text.split()))[:200]
+def _one_line(text: str, limit: int = 200) -> str:
+    """The server's or FFmpeg's text on one line, control characters escaped, masked whole
+    and then cut to ``limit`` (``masked_cut``, the one rule of every shortening): cut first, a
+    URL whose password ran past the cut lost its '@' and no rule masked the password's start."""
+    return masked_cut(escape_controls(" ".join(text.split())), limit)
 
 
 #: How long an RTMP handshake may go unanswered before the server's port is looked at.
@@ -194,7 +196,9 @@ def web_server_answer(
     if not answer.startswith(b"HTTP/"):
         return None
     line = escape_controls(answer.split(b"\n", 1)[0].decode("latin-1").rstrip("\r"))
-    return line if len(line) <= _ANSWER_SAID_CHARS else line[: _ANSWER_SAID_CHARS - 1] + "…"
+    # Masked whole, then cut: a server's "302 … http://user:password@…" cut first kept the
+    # password's start, with no '@' left for the rule to know it by.
+    return masked_cut(line, _ANSWER_SAID_CHARS)
 
 
 class ConnectionPhases:
@@ -228,7 +232,7 @@ class ConnectionPhases:
             if pattern.match(line):
                 self.phase = max(self.phase, phase)
                 if match := _APPLICATION_ASKED.match(line):
-                    self.application = _one_line(match.group(1))[:100]
+                    self.application = _one_line(match.group(1), 100)
                 return
         if _NOT_ACKNOWLEDGING.match(line):
             self.not_acknowledging = True
@@ -243,11 +247,11 @@ class ConnectionPhases:
         elif match := _BROKEN_RTMP.match(line):
             self.broken_rtmp = _one_line(match.group(1)).lower()
         elif match := _NOT_RESOLVED.match(line):
-            self.unresolved = (match.group(1)[:100], _one_line(match.group(2)))
+            self.unresolved = (_one_line(match.group(1), 100), _one_line(match.group(2)))
         elif match := _REFUSED.match(line):
-            self.refused = match.group(1)[:120]
+            self.refused = _one_line(match.group(1), 120)
         elif match := _UNREACHABLE.match(line):
-            self.unreachable = (match.group(1)[:120], match.group(3).lower())
+            self.unreachable = (_one_line(match.group(1), 120), match.group(3).lower())
         elif match := _SERVER_ERROR.match(line):
             if self.live:
                 self.ended_by_server = _one_line(match.group(1))

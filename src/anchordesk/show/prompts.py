@@ -17,6 +17,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from anchordesk.core.money import format_number
+
 VIEWERS_DROP = "viewers_drop"
 DEAL_ENDING = "deal_ending"
 SOLD_OUT_ON_SCREEN = "sold_out_on_screen"
@@ -126,10 +128,31 @@ def prompt_from_data(at: float, data: Mapping[str, object]) -> Prompt | None:
     return Prompt(key, str(data.get("rule") or ""), at, pairs) if key else None
 
 
-def prompt_text(prompt: Prompt, templates: dict[str, str]) -> str:
-    """One line for ``prompt`` from a template per rule ("{name}" replaced by its value)."""
+#: The values of a prompt that are counts: written with the language's grouping wherever the
+#: prompt is said (the board, the teleprompter, the report, the log and the remote's ``text``).
+COUNT_VALUES = frozenset({"from", "to", "minutes", "seconds", "left", "total"})
+
+
+def said_value(prompt: Prompt, name: str, language: str = "en") -> str:
+    """A value of ``prompt`` as it is said in ``language``: a count grouped ("12,000", by
+    ``core.money.format_number``), anything else as kept. The board wrote "Viewers fell from
+    12,000 to 7,000" while the report and the remote's text said "from 12000 to 7000"."""
+    value = prompt.value(name)
+    if name in COUNT_VALUES and value.isascii() and value.isdigit() and len(value) <= 30:
+        return format_number(int(value), language)
+    return value
+
+
+def said_values(prompt: Prompt, language: str = "en") -> dict[str, str]:
+    """Every value of ``prompt`` as :func:`said_value` says it."""
+    return {name: said_value(prompt, name, language) for name, _value in prompt.values}
+
+
+def prompt_text(prompt: Prompt, templates: dict[str, str], language: str = "en") -> str:
+    """One line for ``prompt`` from a template per rule ("{name}" replaced by its value, a
+    count grouped as ``language`` groups it)."""
     line = templates.get(prompt.rule, prompt.rule)
-    for name, value in prompt.values:
+    for name, value in said_values(prompt, language).items():
         line = line.replace("{" + name + "}", value)
     return line
 

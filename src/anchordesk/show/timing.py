@@ -8,6 +8,7 @@ dialog and the session report (``anchordesk report`` too) show the same rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,6 +66,21 @@ def format_duration(seconds: float) -> str:
     sign = "-" if seconds < 0 else ""
     whole = round(abs(seconds))
     return f"{sign}{whole // 60}:{whole % 60:02d}"
+
+
+def stopwatch_text(seconds: float) -> str:
+    """Time spent so far (a segment's elapsed time) as a stopwatch shows it: the whole seconds
+    gone by (``59.6`` -> ``0:59``), never rounded up to a second not yet reached. The window's
+    status bar and run sheet rounded ("1:00" at 59.6 s, and half-way seconds to even: 2.5 s was
+    "0:02", 3.5 s "0:04") while the phone, counting on its own, read "0:59"."""
+    return format_duration(math.floor(max(0.0, seconds)))
+
+
+def time_left_text(planned_s: float, elapsed_s: float) -> str:
+    """A running segment's time left (``-0:15`` once over its plan): the plan less the
+    :func:`stopwatch_text` beside it, so the two always add up to the plan. Rounded on its own,
+    59.6 s into a 2:00 segment the teleprompter said "1:00" left beside "0:59" gone by."""
+    return format_duration(planned_s - math.floor(max(0.0, elapsed_s)))
 
 
 def format_difference(seconds: float) -> str:

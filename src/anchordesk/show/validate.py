@@ -17,7 +17,7 @@ from functools import partial
 
 from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
 from anchordesk.core.printable import escape_controls, masked_cut
-from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Amount, Count, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
@@ -229,6 +229,20 @@ def format_amount(amount: Decimal) -> str:
         return shown(str(amount))  # never expand a huge exponent into its digits
     text = format(amount, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def money_value(amount: Decimal, currency: str) -> Amount | str:
+    """A price a message compares (a deal's with its list price) as a value of the message: an
+    :class:`Amount`, written with its currency and grouping in the reader's language, when it is
+    a price at all (finite, from 0 to ``MAX_AMOUNT``, in a currency the show can name); else as
+    written (:func:`format_amount`), as the problem that says what is wrong with it quotes it."""
+    if (
+        amount.is_finite()
+        and 0 <= amount <= MAX_AMOUNT
+        and CURRENCY_PATTERN.fullmatch(currency or "")
+    ):
+        return Amount(amount, currency)
+    return format_amount(amount)
 
 
 class _Checker:
@@ -780,8 +794,8 @@ def _check_deal_values(
                         "ShowProblems",
                         "deal price {price} is not below the list price {list_price} of {sku}",
                     ),
-                    price=format_amount(price),
-                    list_price=format_amount(target.price),
+                    price=money_value(price, currency),
+                    list_price=money_value(target.price, currency),
                     sku=escape_controls(target.sku),
                 ),
                 f"{product_path}.price",

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 
-from anchordesk.core.money import amount_text, babel_locale, format_money
+from anchordesk.core.money import amount_text, babel_locale, format_money, format_number
 from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.core.redact import mask_urls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
@@ -565,7 +564,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
         return money_with_others(amount, currency, others, lang)
 
     def count(number: int) -> str:
-        return format_decimal(number, locale=babel_locale(lang))
+        return format_number(number, lang)
 
     label_w = 12
     lines = [t("report_title", title=report.title or report.path.name)]

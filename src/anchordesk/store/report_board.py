@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from babel.numbers import format_decimal, format_percent
-
-from anchordesk.core.money import amount_text, babel_locale, format_money
+from anchordesk.core.money import amount_text, format_money, format_number, format_share
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.board import AudienceCurve, BoardFigures, SegmentFigures, board_figures
 from anchordesk.show.ledger import Ledger
@@ -27,6 +25,7 @@ from anchordesk.show.prompts import (
     Prompt,
     prompt_from_data,
     prompt_text,
+    said_values,
 )
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report_i18n import MESSAGES, report_language, text
@@ -106,17 +105,15 @@ def prompt_line(prompt: Prompt, language: str) -> str:
     message = f"prompt_{prompt.rule}"
     if message not in MESSAGES:
         return prompt_text(prompt, ENGLISH)
-    return text(language, message, **dict(prompt.values))
+    return text(language, message, **said_values(prompt, language))
 
 
 def percent(value: float | None, language: str) -> str:
-    if value is None:
-        return "—"
-    return format_percent(value, "#,##0.0%", locale=babel_locale(language))
+    return format_share(value, language)  # the window's board writes it so (core.money)
 
 
 def _count(value: int | None, language: str) -> str:
-    return "—" if value is None else format_decimal(value, locale=babel_locale(language))
+    return "—" if value is None else format_number(value, language)
 
 
 def _money_list(amounts: Sequence[tuple[str, Decimal]], language: str) -> str:
@@ -127,8 +124,10 @@ def _sell_through(segment: SegmentFigures, language: str) -> str:
     parts = []
     for deal in segment.deals:
         share = percent(deal.sell_through, language)
-        total = "?" if deal.units_total is None else str(deal.units_total)
-        of = text(language, "sell_through_of", sold=deal.units_sold, total=total)
+        # Grouped as every count of the report and the board ("1,234 of 5,000").
+        total = "?" if deal.units_total is None else format_number(deal.units_total, language)
+        sold = format_number(deal.units_sold, language)
+        of = text(language, "sell_through_of", sold=sold, total=total)
         parts.append(f"{deal.sku} {share} ({of})")
     return "; ".join(parts)
 
@@ -287,7 +286,7 @@ def viewers_chart(report: SessionReport, language: str) -> str:
     duration = max(1.0, report.relative_s(report.ended_at) or 1.0)
     top = max((n for _, n in board.audience), default=0)
     ticks = nice_ticks(float(top))
-    labels = [(tick, format_decimal(int(tick), locale=babel_locale(lang))) for tick in ticks]
+    labels = [(tick, format_number(int(tick), lang)) for tick in ticks]
     pad_left = max(text_width(label, TICK_PX) for _, label in labels) + 14
     width, height, pad_top, pad_bottom, pad_right = WIDTH, 220, 12, 30, 16
     plot_w = width - pad_left - pad_right

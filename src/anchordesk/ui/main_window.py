@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core import paths
 from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.live.settings import Settings
-from anchordesk.show.timing import format_duration
+from anchordesk.show.timing import format_duration, stopwatch_text
 from anchordesk.ui import crash, file_dialogs, window_ini
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
@@ -558,7 +558,7 @@ class MainWindow(QMainWindow):
         if current is not None:
             self.clock_label.setText(
                 f"{current.index + 1}/{len(state.segments)} · {self._clock_title(current.title)}"
-                f" · {format_duration(current.elapsed_s)} / {format_duration(current.planned_s)}"
+                f" · {stopwatch_text(current.elapsed_s)} / {format_duration(current.planned_s)}"
             )
             self.clock_label.setToolTip(plain_tooltip(current.title))
         if state.title and not self.windowTitle().startswith(state.title):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import format_money, format_number
-from anchordesk.show.timing import format_duration
+from anchordesk.show.timing import time_left_text
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import ShowState
 from anchordesk.ui.words import deal_clock
@@ -272,7 +272,7 @@ class TeleprompterPanel(QWidget):
             remaining_s = current.planned_s - current.elapsed_s
             title, remaining, over_run = (
                 current.title,
-                format_duration(remaining_s),
+                time_left_text(current.planned_s, current.elapsed_s),
                 remaining_s < 0,
             )
         deal_text = ""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from anchordesk.core import languages
 from anchordesk.core.disk import error_words
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, masked_cut
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.media.overlays.countdown import clock_text
 from anchordesk.show.timing import format_duration
@@ -99,9 +99,10 @@ def quoted_text(text: str) -> str:
     """``text`` from outside (a destination's name) quoted in a one-line message: control
     characters written out, and cut with "…" past ``QUOTED_CHARS``. Quoted whole, a pasted
     name of 3,000 characters made the Settings problem line (which cannot wrap inside a word)
-    thousands of pixels wide: OK, Cancel and the reason after the name off the screen."""
-    shown = escape_controls(text)
-    return shown if len(shown) <= QUOTED_CHARS else shown[:QUOTED_CHARS] + "…"
+    thousands of pixels wide: OK, Cancel and the reason after the name off the screen.
+    Masked whole before it is cut (``masked_cut``, the one rule of every shortening): a
+    stream URL pasted as a name, cut inside its password, showed the password's start."""
+    return masked_cut(escape_controls(text), QUOTED_CHARS + 1)
 
 
 def deal_clock(seconds_left: float) -> str:

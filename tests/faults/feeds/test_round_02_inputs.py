@@ -265,7 +265,7 @@ def test_a_page_of_many_bad_items_keeps_them_all_and_logs_a_few_lines(
     lines = [r.getMessage() for r in caplog.records if r.name == "anchordesk.feeds.hub"]
     assert len(lines) == 6, lines[:8]
     assert lines[-1] == (
-        f"feed json: {count - 5} more items of this page rejected: kept in the session and "
+        f"feed json: {count - 5:,} more items of this page rejected: kept in the session and "
         "listed in the report, not counted"
     )
     assert len(build_report(tmp_path / "s.adsession").rejected) == count

@@ -297,8 +297,8 @@ def test_a_slice_of_oversold_orders_is_kept_in_one_write_and_logged_in_a_few_lin
     assert seen["writes"] == 1
     assert len(said) == 6, said[:10]
     assert said[-1] == (
-        "1975 more orders oversold or with SKUs not in the show (kept in the session): "
-        "LAMP oversold by 1975 units"
+        "1,975 more orders oversold or with SKUs not in the show (kept in the session): "
+        "LAMP oversold by 1,975 units"
     )
     assert seen["sales"].orders == 2_000 and seen["sales"].gmv == Decimal("60000.00")
     printed = reported(seen["session"], capsys)

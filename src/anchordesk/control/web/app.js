@@ -234,7 +234,9 @@
     $("gmv").textContent = unbroken(money(state.sales.gmv_text, state.sales.gmv, currency)) +
       (others.length ? ` (+ ${others.join(", ")})` : "");
     $("orders").textContent = count(state.sales.orders);
-    $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
+    // Written by the program's one number formatter, as the window writes it ("1,234.5").
+    $("opm").textContent = state.sales.orders_per_minute_text ??
+      state.sales.orders_per_minute.toFixed(1);
     // Items not counted, as the window's orders panel and the report count them (0: hidden).
     const rejected = state.sales.rejected_items || 0;
     $("rejected-row").hidden = rejected === 0;
@@ -363,7 +365,9 @@
     $("fps").textContent = stats.fps.toFixed(1);
     $("dropped").textContent = count(stats.dropped_frames);
     $("cpu").textContent = `${stats.cpu_percent.toFixed(0)}%`;
-    $("recording").textContent = `${(stats.recording_bytes / 1e6).toFixed(1)} MB`;
+    // As the window writes the size ("1.2 GB"), by the program's formatter.
+    $("recording").textContent = stats.recording_text ??
+      `${(stats.recording_bytes / 1e6).toFixed(1)} MB`;
     const list = $("outputs");
     list.replaceChildren();
     for (const output of outputs || []) {

@@ -19,7 +19,6 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from babel.numbers import format_decimal, format_percent
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import (
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import babel_locale, format_money
+from anchordesk.core.money import format_money, format_number, format_rate, format_share
 from anchordesk.core.printable import bidi_isolated, escape_controls
 from anchordesk.live.snapshot import LiveSnapshot
 from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minutes
@@ -53,6 +52,7 @@ from anchordesk.show.prompts import (
     STOCK_SHORT,
     VIEWERS_DROP,
     Prompt,
+    said_value,
 )
 from anchordesk.ui.docks.amounts import AmountsLabel
 from anchordesk.ui.i18n import current_language
@@ -278,9 +278,7 @@ class BoardPanel(QWidget):
             metrics = self.prompt_list.fontMetrics()
             width = metrics.horizontalAdvance("M") * 20
             return metrics.elidedText(value, Qt.TextElideMode.ElideRight, width)
-        if name in _PROMPT_COUNTS and value.isascii() and value.isdigit():
-            return _count(int(value), current_language())
-        return value
+        return said_value(prompt, name, current_language())  # a count grouped (show/prompts)
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -443,22 +441,16 @@ class BoardPanel(QWidget):
 _PROMPT_NAMES = frozenset({"title", "author"})  # the words of a prompt that are a name
 
 
-# The words of a prompt that are a count (written as the panels write counts).
-_PROMPT_COUNTS = frozenset({"from", "to", "minutes", "seconds", "left", "total"})
-
-
 def _count(value: int | None, language: str) -> str:
-    return DASH if value is None else format_decimal(value, locale=babel_locale(language))
+    return DASH if value is None else format_number(value, language)
 
 
 def _rate(value: float, language: str) -> str:
-    return format_decimal(round(value, 1), "#,##0.#", locale=babel_locale(language))
+    return format_rate(value, language)  # as the orders panel, the phone and the report
 
 
 def _percent(value: float | None, language: str) -> str:
-    if value is None:
-        return DASH
-    return format_percent(value, "#,##0.0%", locale=babel_locale(language))
+    return format_share(value, language)  # as the report
 
 
 def _money_list(amounts: tuple[tuple[str, Decimal], ...], currency: str, language: str) -> str:

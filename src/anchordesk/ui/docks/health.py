@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.money import format_number
 from anchordesk.media.disk_space import format_bytes as media_format_bytes
 from anchordesk.ui.docks.charts import LineChart
+from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import HealthState, OutputRow
 from anchordesk.ui.words import fault_text, notice_text, plain_tooltip
 
@@ -133,7 +135,8 @@ class HealthPanel(QWidget):
         if sample:
             self.bitrate.add(network.bitrate_kbps if network else health.video_kbps)
         self.values["fps"].setText(f"{health.fps:.1f}")
-        self.values["cpu"].setText(f"{health.cpu_percent:.0f} %")
+        # "35%" as the phone and `anchordesk live` write it (it was "35 %" here alone).
+        self.values["cpu"].setText(f"{health.cpu_percent:.0f}%")
         # The size here; the free space beside it in the status bar's recording indicator and
         # in the tooltip (both in one line would wrap in a narrow dock).
         self.values["recording"].setText(format_bytes(health.recording_bytes))
@@ -149,7 +152,12 @@ class HealthPanel(QWidget):
         }
         # Two stages a line: in one run of text, Japanese wrapped inside a word at 1366x768
         # ("ネット\nワーク 0"), the others at whatever separator came last.
-        parts = [f"{names[s]} {health.dropped_by_stage.get(s, 0)}" for s in STAGES]
+        # Counts grouped as the phone and the terminal write them ("12,345", not "12345").
+        language = current_language()
+        parts = [
+            f"{names[s]} {format_number(health.dropped_by_stage.get(s, 0), language)}"
+            for s in STAGES
+        ]
         self.values["dropped"].setText(
             "\n".join(" · ".join(parts[i : i + 2]) for i in range(0, len(parts), 2))
         )

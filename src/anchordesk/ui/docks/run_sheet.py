@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.show.timing import format_duration
+from anchordesk.show.timing import format_duration, stopwatch_text
 from anchordesk.ui.state import SegmentRow, ShowState
 
 OVER_RUN = QColor("#e53935")
@@ -95,7 +95,13 @@ class RunSheetPanel(QWidget):
             str(row.index + 1),
             row.title,
             format_duration(row.planned_s),
-            format_duration(row.elapsed_s) if (row.is_current or row.is_done) else "",
+            # The running segment's clock as the phone counts it; a done one's time as the
+            # report's timing table writes it.
+            stopwatch_text(row.elapsed_s)
+            if row.is_current
+            else format_duration(row.elapsed_s)
+            if row.is_done
+            else "",
         ]
         font = QFont()
         font.setBold(row.is_current)
