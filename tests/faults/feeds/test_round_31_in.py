@@ -1,0 +1,96 @@
+"""Round thirty-one, inputs (R31in31): what shows as nothing, and digits of other scripts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from feed_servers import JsonFeedServer
+
+from ..feed_parts import ingest
+from ..show_inputs import anchordesk, assert_clean_output, valid_show, write_show
+
+# Unicode's default-ignorable characters that are no format character (category Cf): the
+# Hangul fillers are letters (Lo), the combining grapheme joiner a mark (Mn).
+HANGUL_FILLER = "\u3164"
+INVISIBLE_NOT_CF = ["\u3164", "\u115f", "\u1160", "\uffa0", "\u034f", "\u17b4", "\u180b"]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_NOT_CF)
+def test_a_sku_holding_an_invisible_letter_is_refused_by_show_check_as_invisible(
+    tmp_path: Path, invisible: str
+) -> None:
+    # "MUG" + U+3164 passed `show check` beside "MUG": two products that look the same in the
+    # listing, and no platform's order for MUG would ever take the first one's stock.
+    data = valid_show()
+    data["products"].append({"sku": f"MUG{invisible}", "title": "Mug", "price": 1, "stock": 1})
+    result = anchordesk("show", "check", write_show(tmp_path, data))
+    assert_clean_output(result)
+    said = result.stdout + result.stderr
+    assert result.returncode == 2, said
+    assert "$.products[2].sku" in said and "holds the invisible character U+" in said, said
+    assert invisible not in said
+
+
+def test_a_card_titled_only_with_hangul_fillers_is_refused_as_having_no_title(
+    tmp_path: Path,
+) -> None:
+    data = valid_show()
+    data["products"][0]["title"] = HANGUL_FILLER * 3
+    data["rundown"][0]["title"] = "\u115f\u1160"
+    result = anchordesk("show", "check", write_show(tmp_path, data))
+    assert_clean_output(result)
+    said = result.stdout + result.stderr
+    assert result.returncode == 2, said
+    assert "$.products[0].title" in said and "the product needs a title" in said, said
+    assert "$.rundown[0].title" in said, said
+
+
+def test_a_csv_row_whose_sku_ends_in_a_hangul_filler_is_not_imported(tmp_path: Path) -> None:
+    csv = tmp_path / "products.csv"
+    csv.write_text(f"sku,title,price,stock\nMUG,Mug,24.00,10\nMUG{HANGUL_FILLER},Mug,24.00,10\n")
+    result = anchordesk("show", "import-csv", csv, "-o", tmp_path / "show.json")
+    assert_clean_output(result)
+    said = result.stdout + result.stderr
+    assert result.returncode == 2 and "row 3, column sku" in said, said
+    assert "invisible character" in said and not (tmp_path / "show.json").exists()
+
+
+def test_a_feed_sku_holding_an_invisible_letter_is_printed_escaped_by_the_report(
+    tmp_path: Path,
+) -> None:
+    # The report listed "Orders for SKUs not in the show: MUG, MUGㅤ" and two "MUG" rows: the
+    # Hangul filler was printed raw (escape_controls knew only the format characters).
+    session = tmp_path / "s.sqlite"
+    with JsonFeedServer(poll_ms=10) as server:
+        server.add_order("MUG", 1, "2.00", "USD")
+        for invisible in INVISIBLE_NOT_CF:
+            server.add_order(f"MUG{invisible}", 1, "2.00", "USD")
+        ingest(server, session)
+    for args in ((), ("--json",)):
+        result = anchordesk("report", *args, session)
+        assert_clean_output(result)
+        said = result.stdout + result.stderr
+        assert result.returncode == 0, said
+        assert not any(char in said for char in INVISIBLE_NOT_CF), said
+        assert "MUG\\u1160" in said and "MUG\\u034f" in said, said
+
+
+@pytest.mark.parametrize("online", ["１２", "١٢", "߁߂", " １２ "])
+def test_a_viewer_count_in_digits_of_another_script_is_rejected_as_amounts_are(
+    tmp_path: Path, online: str
+) -> None:
+    # "１２" as a price or a quantity is rejected (the amount rule: ASCII digits), but as a
+    # viewer count it was read as 12 people by str.isdecimal(): the peak, the conversion.
+    session = tmp_path / "s.sqlite"
+    with JsonFeedServer(poll_ms=10) as server:
+        server.add_raw({"type": "viewers", "id": "v1", "online": online})
+        server.add_raw({"type": "viewers", "id": "v2", "online": " 7"})
+        ingest(server, session)
+    with sqlite3.connect(session) as db:
+        samples = db.execute("SELECT online FROM viewer_samples").fetchall()
+        rejected = db.execute("SELECT item_id, detail FROM rejected_items").fetchall()
+    assert samples == [(7,)]
+    assert rejected == [("v1", f"online {json.dumps(online, ensure_ascii=False)} is not a count")]
