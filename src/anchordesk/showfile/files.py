@@ -73,6 +73,7 @@ from anchordesk.showfile.numbers import (
     json_float,
     json_int,
 )
+from anchordesk.showfile.unicode_text import decoded
 
 MAX_SHOW_FILE_BYTES = 20 * 1024 * 1024
 SHOW_FILE = Words(QT_TRANSLATE_NOOP("ShowProblems", "a show file"))
@@ -727,7 +728,8 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     """
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8-sig")
+            # UTF-16/32 by its mark too, and a bad byte named where it is (showfile/unicode_text).
+            text = decoded(text)
         except UnicodeDecodeError as error:
             return ShowReport(
                 None,

@@ -94,3 +94,36 @@ def test_a_viewer_count_in_digits_of_another_script_is_rejected_as_amounts_are(
         rejected = db.execute("SELECT item_id, detail FROM rejected_items").fetchall()
     assert samples == [(7,)]
     assert rejected == [("v1", f"online {json.dumps(online, ensure_ascii=False)} is not a count")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_show_file_saved_as_utf_16_or_32_with_its_mark_is_read_as_a_csv_is(
+    tmp_path: Path, encoding: str
+) -> None:
+    # Notepad's "Unicode": refused as "not UTF-8 text: byte 0xff at offset 0", where the same
+    # products saved as a CSV in UTF-16 were imported (one reading of Unicode's marks now).
+    data = valid_show()
+    data["title"] = "Nuit spéciale 夜"
+    text = json.dumps(data, ensure_ascii=False)
+    raw = text.encode(encoding)
+    if encoding == "utf-16-be":
+        raw = "\ufeff".encode(encoding) + raw
+    path = tmp_path / "show.json"
+    path.write_bytes(raw)
+    result = anchordesk("show", "check", path)
+    assert_clean_output(result)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Nuit spéciale 夜" in result.stdout and "OK: the show is valid" in result.stdout
+
+
+def test_a_show_file_with_a_utf8_mark_and_a_latin1_byte_names_that_byte_where_it_is(
+    tmp_path: Path,
+) -> None:
+    # "byte 0x43 at offset 14": the 'C' of "Café", 3 bytes before the 0xe9 at offset 17 (the
+    # mark's length: "utf-8-sig" counts from after it). The CSV import said it right.
+    path = tmp_path / "show.json"
+    path.write_bytes(b'\xef\xbb\xbf{"title": "Caf\xe9 Night"}')
+    result = anchordesk("show", "check", path)
+    assert_clean_output(result)
+    assert result.returncode == 2
+    assert "not UTF-8 text: byte 0xe9 at offset 17" in result.stdout + result.stderr
