@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from feed_servers import JsonFeedServer
 
+from anchordesk.core.redact import mask_url, mask_urls, url_secrets
+
 from ..feed_parts import ingest
 from ..show_inputs import anchordesk, assert_clean_output, valid_show, write_show
+from .test_round_02_inputs import RawServer, poll_once
 
 # Unicode's default-ignorable characters that are no format character (category Cf): the
 # Hangul fillers are letters (Lo), the combining grapheme joiner a mark (Mn).
@@ -127,3 +130,13 @@ def test_a_show_file_with_a_utf8_mark_and_a_latin1_byte_names_that_byte_where_it
     assert_clean_output(result)
     assert result.returncode == 2
     assert "not UTF-8 text: byte 0xe9 at offset 17" in result.stdout + result.stderr
+
+
+def test_a_redirect_to_a_url_whose_path_parameter_holds_a_token_is_said_masked() -> None:
+    # A path segment's parameters (";token=…", ";jsessionid=…") were no part of the one rule:
+    # a value without a digit was no key by its looks, and the redirect's words printed it.
+    location = "https://other.example/feed;token=abcdefghijkl;v=x?page=2"
+    _, _, error = poll_once(RawServer(f"HTTP/1.1 302 Found\nLocation: {location}\n", b""))
+    assert "it points to https://other.example/feed;token=****;v=x?page=2" in error, error
+    assert "abcdefghijkl" not in mask_url(location) + mask_urls(f"see {location}.")
+    assert "abcdefghijkl" in url_secrets(location)
