@@ -133,10 +133,10 @@ def test_a_show_file_with_a_utf8_mark_and_a_latin1_byte_names_that_byte_where_it
 
 
 def test_a_redirect_to_a_url_whose_path_parameter_holds_a_token_is_said_masked() -> None:
-    # A path segment's parameters (";token=…", ";jsessionid=…") were no part of the one rule:
+    # A path segment's parameters (";sig=…", ";jsessionid=…") were no part of the one rule:
     # a value without a digit was no key by its looks, and the redirect's words printed it.
-    location = "https://other.example/feed;token=abcdefghijkl;v=x?page=2"
+    location = "https://other.example/feed;sig=abcdefghijkl;v=x?page=2"
     _, _, error = poll_once(RawServer(f"HTTP/1.1 302 Found\nLocation: {location}\n", b""))
-    assert "it points to https://other.example/feed;token=****;v=x?page=2" in error, error
+    assert "it points to https://other.example/feed;sig=****;v=x?page=2" in error, error
     assert "abcdefghijkl" not in mask_url(location) + mask_urls(f"see {location}.")
     assert "abcdefghijkl" in url_secrets(location)
