@@ -36,6 +36,7 @@ from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
 from anchordesk.core.redact import mask_url
+from anchordesk.core.unicode_text import decoded
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 from anchordesk.live.options import (
     FEED_KINDS,
@@ -1297,7 +1298,8 @@ def load_settings(path: Path | None = None) -> Settings:
         # aside with every destination). A file in another encoding is a ValueError here too
         # (UnicodeDecodeError), and one nested past the parser's depth a RecursionError: both
         # ended the program with a traceback before the window opened.
-        data = json.loads(text.decode("utf-8-sig"), parse_int=_json_int)
+        # UTF-16/32 by their mark too (Notepad's "Unicode"): core/unicode_text.
+        data = json.loads(decoded(text), parse_int=_json_int)
         if not isinstance(data, dict):
             raise ValueError("the top level is not an object")
     except (ValueError, RecursionError) as error:

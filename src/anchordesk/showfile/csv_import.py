@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from anchordesk.core.unicode_text import decoded, marked_codec
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
@@ -55,7 +56,6 @@ from anchordesk.showfile.images import (
     read_regular_file,
 )
 from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, BadNumber, bounded_decimal
-from anchordesk.showfile.unicode_text import decoded, marked_codec
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 A_CSV_FILE = Words(QT_TRANSLATE_NOOP("CsvImport", "a CSV file"))

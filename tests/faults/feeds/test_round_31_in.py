@@ -10,6 +10,7 @@ import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.core.redact import mask_url, mask_urls, url_secrets
+from anchordesk.live.settings import load_settings
 
 from ..feed_parts import ingest
 from ..show_inputs import anchordesk, assert_clean_output, valid_show, write_show
@@ -140,3 +141,31 @@ def test_a_redirect_to_a_url_whose_path_parameter_holds_a_token_is_said_masked()
     assert "it points to https://other.example/feed;sig=****;v=x?page=2" in error, error
     assert "abcdefghijkl" not in mask_url(location) + mask_urls(f"see {location}.")
     assert "abcdefghijkl" in url_secrets(location)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_settings_saved_as_utf_16_with_its_mark_keep_their_destinations_and_feeds(
+    tmp_path: Path, encoding: str
+) -> None:
+    # Notepad's "Unicode": the file was "not valid JSON ('utf-8' codec can't decode byte
+    # 0xff…)", set aside as settings.json.broken, and the program ran with no destination.
+    path = tmp_path / "settings.json"
+    data = {
+        "destinations": [{"id": "d1", "name": "Main 夜", "server_url": "rtmp://h/app"}],
+        "feeds": [{"id": "f1", "kind": "json", "url": "http://127.0.0.1:1/f"}],
+    }
+    path.write_bytes(json.dumps(data, ensure_ascii=False).encode(encoding))
+    settings = load_settings(path)
+    assert settings.problems == []
+    assert [d.name for d in settings.destinations] == ["Main 夜"]
+    assert [f.feed_id for f in settings.feeds] == ["f1"]
+    assert path.exists() and not (tmp_path / "settings.json.broken").exists()
+
+
+def test_settings_with_a_utf8_mark_and_a_latin1_byte_name_that_byte_where_it_is(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'\xef\xbb\xbf{"language": "caf\xe9"}')
+    [problem] = load_settings(path).problems
+    assert "can't decode byte 0xe9 in position 20" in problem, problem

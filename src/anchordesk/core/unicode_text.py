@@ -1,9 +1,10 @@
-"""The one reading of a show's or a spreadsheet's bytes as Unicode text: UTF-8 with or without
-its byte-order mark, or UTF-16/UTF-32 told by theirs (Notepad's "Unicode", Excel's "Unicode
-Text"). Used by show files and CSV imports alike: a show file saved as UTF-16 was refused
-("not UTF-8 text: byte 0xff at offset 0") where the same sheet as a CSV was read, and a show
-file with a UTF-8 mark named the wrong byte at the wrong offset (3 early: "byte 0x43", the "C"
-of "Café", for the 0xe9 after it)."""
+"""The one reading of a text file's bytes as Unicode (a show, a spreadsheet, the settings):
+UTF-8 with or without its byte-order mark, or UTF-16/UTF-32 told by theirs (Notepad's
+"Unicode", Excel's "Unicode Text"). Used by show files, CSV imports and the settings alike:
+a show file or the settings saved as UTF-16 were refused (the settings set aside with every
+destination) where the same sheet as a CSV was read, and a file with a UTF-8 mark named the
+wrong byte at the wrong offset (3 early: "byte 0x43", the "C" of "Café", for the 0xe9 after
+it)."""
 
 from __future__ import annotations
 
