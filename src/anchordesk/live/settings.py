@@ -1033,7 +1033,8 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             continue
         # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
-        feed_id = escaped_surrogates(raw["id"] if isinstance(raw.get("id"), str) else "")
+        given_id = raw.get("id")
+        feed_id = escaped_surrogates(given_id if isinstance(given_id, str) else "")
         if feed_id in feed_ids:
             # Said, as for a destination: given a new id, the feed has no token but one its
             # URL held (moved to its own entry), and it failed to sign in without a word why.
@@ -1042,6 +1043,10 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
             feed_id = new_id()
+            if given_id is not None and not isinstance(given_id, str):
+                # Said ("feeds[0].id is 7, not a text; '…' taken"): given a new id without a
+                # word, the feed asked its keyring entry for no token and failed to sign in.
+                _as_str(settings, given_id, feed_id, f"feeds[{index}].id")
         feed_ids.add(feed_id)
         settings.feeds.append(
             FeedSettings(

@@ -169,3 +169,20 @@ def test_settings_with_a_utf8_mark_and_a_latin1_byte_name_that_byte_where_it_is(
     path.write_bytes(b'\xef\xbb\xbf{"language": "caf\xe9"}')
     [problem] = load_settings(path).problems
     assert "can't decode byte 0xe9 in position 20" in problem, problem
+
+
+@pytest.mark.parametrize("written", ["7", "NaN", "1e400", '["f1"]', "true"])
+def test_a_feed_id_written_as_no_text_is_said_with_the_id_given_instead(
+    tmp_path: Path, written: str
+) -> None:
+    # Given a new id without a word: the feed's token (kept under its id) was not found, and
+    # the feed failed to sign in with nothing in Settings saying why.
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"feeds": [{"id": ' + written + ', "kind": "json", "url": "http://127.0.0.1:1/f"}]}'
+    )
+    settings = load_settings(path)
+    [feed] = settings.feeds
+    [problem] = settings.problems
+    assert problem.startswith("settings: feeds[0].id is ") and "not a text" in problem, problem
+    assert f"'{feed.feed_id}' taken" in problem
