@@ -703,13 +703,29 @@ def _json_int(text: str) -> int:
     return int(text)
 
 
+class _WrittenFloat(float):
+    """A fraction of the file that remembers how it was written: read as a float, ``1e400``
+    was quoted "Infinity" ("encoder.fps is Infinity, not a whole number") and ``1.50`` "1.5"."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _WrittenFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
 def _shown_value(value: Any) -> str:
     """A value of the file as a problem quotes it: as its JSON spells it, its URLs masked by
     the one rule, cut to 40 characters, its control characters escaped. A URL in a field of
     the wrong type was quoted with its password whole and its key up to the cut, in the
     window's notice and Help, Messages (the log masked the same line)."""
     try:
-        written = json.dumps(value, ensure_ascii=False)
+        written = (
+            value.text
+            if isinstance(value, _WrittenFloat)
+            else json.dumps(value, ensure_ascii=False)
+        )
     except (TypeError, ValueError, RecursionError):
         written = type(value).__name__
     return _shown_text(written, 40)
@@ -1304,7 +1320,7 @@ def load_settings(path: Path | None = None) -> Settings:
         # (UnicodeDecodeError), and one nested past the parser's depth a RecursionError: both
         # ended the program with a traceback before the window opened.
         # UTF-16/32 by their mark too (Notepad's "Unicode"): core/unicode_text.
-        data = json.loads(decoded(text), parse_int=_json_int)
+        data = json.loads(decoded(text), parse_int=_json_int, parse_float=_WrittenFloat)
         if not isinstance(data, dict):
             raise ValueError("the top level is not an object")
     except (ValueError, RecursionError) as error:

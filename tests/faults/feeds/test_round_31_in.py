@@ -186,3 +186,12 @@ def test_a_feed_id_written_as_no_text_is_said_with_the_id_given_instead(
     [problem] = settings.problems
     assert problem.startswith("settings: feeds[0].id is ") and "not a text" in problem, problem
     assert f"'{feed.feed_id}' taken" in problem
+
+
+def test_a_settings_fraction_is_quoted_as_the_file_wrote_it(tmp_path: Path) -> None:
+    # Read as a float, 1e400 was quoted "Infinity" and 2500.50 "2500.5".
+    path = tmp_path / "settings.json"
+    path.write_text('{"encoder": {"fps": 1e400, "video_kbps": 2500.50}}')
+    problems = load_settings(path).problems
+    assert "settings: encoder.fps is 1e400, not a whole number; 30 taken" in problems, problems
+    assert "settings: encoder.video_kbps is 2500.50, not a whole number; 2500 taken" in problems
