@@ -16,10 +16,11 @@ from ..feed_parts import ingest
 from ..show_inputs import anchordesk, assert_clean_output, valid_show, write_show
 from .test_round_02_inputs import RawServer, poll_once
 
-# Unicode's default-ignorable characters that are no format character (category Cf): the
-# Hangul fillers are letters (Lo), the combining grapheme joiner a mark (Mn).
+# Characters that show as nothing and are no format character (category Cf): the
+# Hangul fillers are letters (Lo), the combining grapheme joiner a mark (Mn), the Braille
+# blank a symbol (So).
 HANGUL_FILLER = "\u3164"
-INVISIBLE_NOT_CF = ["\u3164", "\u115f", "\u1160", "\uffa0", "\u034f", "\u17b4", "\u180b"]
+INVISIBLE_NOT_CF = ["\u3164", "\u115f", "\u1160", "\uffa0", "\u034f", "\u17b4", "\u180b", "\u2800"]
 
 
 @pytest.mark.parametrize("invisible", INVISIBLE_NOT_CF)
