@@ -110,15 +110,17 @@ def _masked_segments(scheme: str, path: str) -> list[bool]:
 
 
 def _segment_parameters(scheme: str, segment: str) -> list[tuple[str, str]]:
-    """A path segment's parameters (RFC 3986 3.3: ``feed;jsessionid=…;token=…``) as (name,
-    value) pairs, for a URL that is no streaming one (whose segments after the application
-    are masked whole)."""
+    """A path segment's named parameters (RFC 3986 3.3: ``feed;jsessionid=…;token=…``) as
+    (name, value) pairs, for a URL that is no streaming one (whose segments after the
+    application are masked whole). A parameter without ``=`` is read with its segment (rule 4
+    of the whole segment): ``;v2``, ``;t`` are words of a path more often than keys."""
     if _is_streaming(scheme) or ";" not in segment:
         return []
     pairs = []
     for item in segment.split(";")[1:]:
         name, equals, value = item.partition("=")
-        pairs.append((name, value) if equals else ("", name))
+        if equals:
+            pairs.append((name, value))
     return pairs
 
 
@@ -135,11 +137,11 @@ def _with_masked_parameters(scheme: str, segment: str) -> str:
     if not any(_parameter_is_secret(scheme, name, value) for name, value in pairs):
         return segment
     head = segment.split(";", 1)[0]
-    items = [
-        (f"{name}=" if name else "")
-        + (_MASK if _parameter_is_secret(scheme, name, value) else value)
-        for name, value in pairs
-    ]
+    items = []
+    for item in segment.split(";")[1:]:
+        name, equals, value = item.partition("=")
+        hidden = equals and _parameter_is_secret(scheme, name, value)
+        items.append(f"{name}={_MASK}" if hidden else item)
     return ";".join([head, *items])
 
 
