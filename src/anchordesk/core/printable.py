@@ -36,8 +36,19 @@ FORMAT_CHARACTERS = (
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
 )
+# And the default-ignorable characters that are no format character but show as nothing just
+# the same, outside the sequences that need them (archaic Hangul, Mongolian): the Hangul
+# fillers (letters: "MUG" + U+3164 was printed as a second "MUG" of the report's unknown
+# SKUs), the combining grapheme joiner, Khmer's inherent vowels, Mongolian's free variation
+# selectors; and the Braille blank (U+2800, a symbol that is a blank cell: no default-ignorable
+# one, but "MUG" + U+2800 showed as "MUG" just the same). The variation selectors U+FE00-FE0F
+# stay: emoji need them.
+INVISIBLE_LETTERS = "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2800\u3164\uffa0"
+_INVISIBLE_LETTER = re.compile(f"[{INVISIBLE_LETTERS}]")
+
+
 _CONTROLS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + FORMAT_CHARACTERS + "]"
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + FORMAT_CHARACTERS + INVISIBLE_LETTERS + "]"
     "|(?<![\U0001f3f4\U000e0020-\U000e007f])[\U000e0020-\U000e007f]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -54,6 +65,16 @@ DEFAULT_IGNORABLE = re.compile(
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
+
+
+def shows_as_nothing(char: str) -> bool:
+    """Whether ``char`` shows as nothing: a format character (category Cf), one of Unicode's
+    default-ignorable characters, or one of the invisible letters above."""
+    return (
+        unicodedata.category(char) == "Cf"
+        or DEFAULT_IGNORABLE.match(char) is not None
+        or _INVISIBLE_LETTER.match(char) is not None
+    )
 
 
 def escaped_surrogates(text: str) -> str:

@@ -11,7 +11,8 @@ Both follow one rule, wherever a secret sits in the URL:
    stream key and is masked. A lone segment is masked too when it looks like a key (see 4),
    because some servers take ``rtmp://host/KEY``.
    For every other scheme (an http feed): the path stays readable (``/api/v1/comments``),
-   except a segment that looks like a key (see 4), as webhook-style URLs carry one.
+   except a segment that looks like a key (see 4), as webhook-style URLs carry one, and the
+   value of a segment's parameter (``/feed;token=…``, RFC 3986 3.3), read as a query item's.
 3. **Query**: for streaming URLs every value is masked. For other URLs a value is kept only
    when it is clearly harmless: its name is not secret-like (``token``, ``jwt``, ``sig``...) and
    the value is a number, a boolean, a date, or a short plain word. Anything else (``?jwt=…``,
@@ -108,6 +109,42 @@ def _masked_segments(scheme: str, path: str) -> list[bool]:
     return secret
 
 
+def _segment_parameters(scheme: str, segment: str) -> list[tuple[str, str]]:
+    """A path segment's named parameters (RFC 3986 3.3: ``feed;jsessionid=…;token=…``) as
+    (name, value) pairs, for a URL that is no streaming one (whose segments after the
+    application are masked whole). A parameter without ``=`` is read with its segment (rule 4
+    of the whole segment): ``;v2``, ``;t`` are words of a path more often than keys."""
+    if _is_streaming(scheme) or ";" not in segment:
+        return []
+    pairs = []
+    for item in segment.split(";")[1:]:
+        name, equals, value = item.partition("=")
+        if equals:
+            pairs.append((name, value))
+    return pairs
+
+
+def _parameter_is_secret(scheme: str, name: str, value: str) -> bool:
+    """Rule 3 for a path segment's parameter, as for a query item."""
+    return bool(value) and _query_value_is_secret(scheme, unquote(name), unquote(value))
+
+
+def _with_masked_parameters(scheme: str, segment: str) -> str:
+    """``segment`` with each parameter's value masked by rule 3 (a query item's rule): by the
+    path's rule alone, ``/feed;token=abcdefghijkl`` (no digit, so no key by its looks) was
+    printed whole."""
+    pairs = _segment_parameters(scheme, segment)
+    if not any(_parameter_is_secret(scheme, name, value) for name, value in pairs):
+        return segment
+    head = segment.split(";", 1)[0]
+    items = []
+    for item in segment.split(";")[1:]:
+        name, equals, value = item.partition("=")
+        hidden = equals and _parameter_is_secret(scheme, name, value)
+        items.append(f"{name}={_MASK}" if hidden else item)
+    return ";".join([head, *items])
+
+
 def is_secret_query_name(name: str) -> bool:
     """Whether a query parameter's name says its value is a credential (``token``, ``jwt``,
     ``sig``...): such a value is masked whatever it looks like."""
@@ -199,7 +236,8 @@ def mask_url(url: str) -> str:
     segments = parts.path.split("/")
     secret = _masked_segments(scheme, parts.path)
     path = "/".join(
-        _MASK if hidden else segment for segment, hidden in zip(segments, secret, strict=True)
+        _MASK if hidden else _with_masked_parameters(scheme, segment)
+        for segment, hidden in zip(segments, secret, strict=True)
     )
     query = _masked_query(scheme, parts.query)
     masked = urlunsplit((scheme, netloc, path, query, ""))
@@ -277,6 +315,12 @@ def url_secrets(url: str) -> list[str]:
         found.update(hidden)
         first = segments.index(hidden[0])
         found.add("/".join(segments[first:]))  # the key with its slashes (a playpath)
+    found.update(
+        value
+        for segment in segments
+        for name, value in _segment_parameters(parts.scheme, segment)
+        if _parameter_is_secret(parts.scheme, name, value)
+    )
     if parts.query:
         for pair in parts.query.split("&"):
             name, equals, value = pair.partition("=")

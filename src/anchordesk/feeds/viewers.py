@@ -27,7 +27,10 @@ def viewer_count(value: object, name: str, *, required: bool = False) -> int | N
         return None
     if isinstance(value, bool):
         raise ValueError(f"{name} {json_shown(value)} is not a count")
-    if isinstance(value, str) and value.strip().isdecimal():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
+        # ASCII digits, as the amount rule reads numbers sent as strings: by isdecimal() alone
+        # a bridge's "１２" (full-width) or "١٢" (Arabic-Indic) was 12 viewers, where the same
+        # text as a quantity or a price was rejected (show/feed_rules.py).
         # A string of 40,000 digits: int() refused it in Python's words ("Exceeds the limit
         # (4300 digits) for integer string conversion…"), listed as the item's reason.
         with contextlib.suppress(ValueError):

@@ -36,6 +36,7 @@ from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
 from anchordesk.core.redact import mask_url
+from anchordesk.core.unicode_text import decoded
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Template, Words
 from anchordesk.live.options import (
     FEED_KINDS,
@@ -702,13 +703,29 @@ def _json_int(text: str) -> int:
     return int(text)
 
 
+class _WrittenFloat(float):
+    """A fraction of the file that remembers how it was written: read as a float, ``1e400``
+    was quoted "Infinity" ("encoder.fps is Infinity, not a whole number") and ``1.50`` "1.5"."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _WrittenFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
 def _shown_value(value: Any) -> str:
     """A value of the file as a problem quotes it: as its JSON spells it, its URLs masked by
     the one rule, cut to 40 characters, its control characters escaped. A URL in a field of
     the wrong type was quoted with its password whole and its key up to the cut, in the
     window's notice and Help, Messages (the log masked the same line)."""
     try:
-        written = json.dumps(value, ensure_ascii=False)
+        written = (
+            value.text
+            if isinstance(value, _WrittenFloat)
+            else json.dumps(value, ensure_ascii=False)
+        )
     except (TypeError, ValueError, RecursionError):
         written = type(value).__name__
     return _shown_text(written, 40)
@@ -1032,7 +1049,8 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             continue
         # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
-        feed_id = escaped_surrogates(raw["id"] if isinstance(raw.get("id"), str) else "")
+        given_id = raw.get("id")
+        feed_id = escaped_surrogates(given_id if isinstance(given_id, str) else "")
         if feed_id in feed_ids:
             # Said, as for a destination: given a new id, the feed has no token but one its
             # URL held (moved to its own entry), and it failed to sign in without a word why.
@@ -1041,6 +1059,10 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
             feed_id = new_id()
+            if given_id is not None and not isinstance(given_id, str):
+                # Said ("feeds[0].id is 7, not a text; '…' taken"): given a new id without a
+                # word, the feed asked its keyring entry for no token and failed to sign in.
+                _as_str(settings, given_id, feed_id, f"feeds[{index}].id")
         feed_ids.add(feed_id)
         settings.feeds.append(
             FeedSettings(
@@ -1297,7 +1319,8 @@ def load_settings(path: Path | None = None) -> Settings:
         # aside with every destination). A file in another encoding is a ValueError here too
         # (UnicodeDecodeError), and one nested past the parser's depth a RecursionError: both
         # ended the program with a traceback before the window opened.
-        data = json.loads(text.decode("utf-8-sig"), parse_int=_json_int)
+        # UTF-16/32 by their mark too (Notepad's "Unicode"): core/unicode_text.
+        data = json.loads(decoded(text), parse_int=_json_int, parse_float=_WrittenFloat)
         if not isinstance(data, dict):
             raise ValueError("the top level is not an object")
     except (ValueError, RecursionError) as error:

@@ -8,7 +8,6 @@ a show being edited in memory, so the editor can put each message next to the fi
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -16,7 +15,7 @@ from enum import StrEnum
 from functools import partial
 
 from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
-from anchordesk.core.printable import escape_controls, masked_cut
+from anchordesk.core.printable import escape_controls, masked_cut, shows_as_nothing
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Amount, Count, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
@@ -366,9 +365,13 @@ def _above_zero(value: str) -> Words:
 
 
 def _has_no_glyph(char: str) -> bool:
-    """A Unicode format character: zero width spaces and joiners, soft hyphens, bidi marks, a
-    BOM. It shows as nothing."""
-    return unicodedata.category(char) == "Cf"
+    """A character that shows as nothing (core/printable.shows_as_nothing): a format character
+    (zero width spaces and joiners, soft hyphens, bidi marks, a BOM), any other of Unicode's
+    default-ignorable ones (the Hangul fillers, the combining grapheme joiner, the variation
+    selectors), the Braille blank. By the format characters alone, "MUG" + U+3164 passed
+    `show check` beside "MUG", listed as two products that look the same, and a card titled
+    U+3164 was not blank."""
+    return shows_as_nothing(char)
 
 
 def _invisible_at(text: str) -> int | None:

@@ -16,7 +16,6 @@ file's products go through; their problems are renamed from ``$.products[k].pric
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from anchordesk.core.unicode_text import decoded, marked_codec
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
@@ -231,16 +231,6 @@ def _legacy_text(raw: bytes) -> tuple[str, str] | None:
     return max(readings, key=lambda reading: _kana(reading[0]) - _unlikely(*reading))
 
 
-# Byte-order marks of the Unicode encodings besides UTF-8, the 32-bit ones first (UTF-32 LE's
-# begins with UTF-16 LE's). Excel's "Unicode Text" is UTF-16 LE with its mark, tab-separated.
-_UNICODE_MARKS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
 def _unmarked_unicode(raw: bytes) -> str | None:
     """The UTF-16 or UTF-32 codec of a file written without its byte-order mark (a tool's
     export, or a mark cut off), told by the NULs beside the header's first letters: a CSV's
@@ -280,19 +270,14 @@ def _unmarked_unicode_by_header(raw: bytes) -> tuple[str, str] | None:
 
 
 def _decode(raw: bytes, result: CsvImport) -> str:
-    marked = next((codec for mark, codec in _UNICODE_MARKS if raw.startswith(mark)), None)
-    marked = marked or _unmarked_unicode(raw)
+    marked = marked_codec(raw) or _unmarked_unicode(raw)
     try:
         if marked is not None:
             # Read as GB18030 or Shift_JIS, such a file was "read as Shift_JIS" and its header
             # "s\x00k\x00u\x00": the sheet refused in words that sent the user the wrong way.
+            # (Excel's "Unicode Text" is UTF-16 LE with its mark, tab-separated.)
             result.encoding = marked
-            return raw.decode(marked)
-        # The mark stripped here, not by "utf-8-sig", whose errors count from after it: a bad
-        # byte was said 3 bytes early, and the byte shown was the one there ('C' of "Café").
-        if raw.startswith(codecs.BOM_UTF8):
-            return raw[len(codecs.BOM_UTF8) :].decode()
-        return raw.decode()
+        return decoded(raw, marked)
     except UnicodeDecodeError as error:
         unmarked = None
         if marked is None and b"\x00" in raw:

@@ -21,6 +21,7 @@ from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.json_kinds import json_kind
 from anchordesk.core.printable import LONE_SURROGATE, escape_controls, masked_cut
+from anchordesk.core.unicode_text import decoded
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
@@ -727,7 +728,8 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     """
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8-sig")
+            # UTF-16/32 by its mark too, and a bad byte named where it is (core/unicode_text).
+            text = decoded(text)
         except UnicodeDecodeError as error:
             return ShowReport(
                 None,

@@ -17,7 +17,8 @@ DESTINATION = {"id": "d1", "name": "Studio", "platform": "custom", "server": "rt
 @pytest.mark.parametrize(
     ("what", "content"),
     [
-        ("utf-16", json.dumps({"language": "ja"}).encode("utf-16")),
+        # (UTF-16 with its mark is read since round 31: test_round_31_in.py.)
+        ("utf-16 without its mark", json.dumps({"language": "ja"}).encode("utf-16-le")),
         ("a latin-1 byte", b'{"language": "ja", "x": "caf\xe9"}'),
         ("nested 100,000 deep", b"[" * 100_000 + b"]" * 100_000),
     ],

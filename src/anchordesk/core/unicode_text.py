@@ -1,0 +1,40 @@
+"""The one reading of a text file's bytes as Unicode (a show, a spreadsheet, the settings):
+UTF-8 with or without its byte-order mark, or UTF-16/UTF-32 told by theirs (Notepad's
+"Unicode", Excel's "Unicode Text"). Used by show files, CSV imports and the settings alike:
+a show file or the settings saved as UTF-16 were refused (the settings set aside with every
+destination) where the same sheet as a CSV was read, and a file with a UTF-8 mark named the
+wrong byte at the wrong offset (3 early: "byte 0x43", the "C" of "Café", for the 0xe9 after
+it)."""
+
+from __future__ import annotations
+
+import codecs
+
+# The 32-bit marks first (UTF-32 LE's begins with UTF-16 LE's).
+UNICODE_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def marked_codec(raw: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec ``raw``'s byte-order mark names, or None."""
+    return next((codec for mark, codec in UNICODE_MARKS if raw.startswith(mark)), None)
+
+
+def decoded(raw: bytes, codec: str | None = None) -> str:
+    """``raw`` as text: by ``codec`` (or the one its mark names), else as UTF-8 without its
+    mark. Raises UnicodeDecodeError whose ``start`` counts from the file's first byte (the
+    UTF-8 mark included: "utf-8-sig" counts from after it)."""
+    codec = codec or marked_codec(raw)
+    if codec is not None:
+        return raw.decode(codec)
+    skipped = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return raw[skipped:].decode()
+    except UnicodeDecodeError as error:
+        raise UnicodeDecodeError(
+            error.encoding, raw, error.start + skipped, error.end + skipped, error.reason
+        ) from None
