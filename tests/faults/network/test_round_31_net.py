@@ -1,0 +1,122 @@
+"""Round thirty-one (net31): the network child's attempts, the camera, stops and disks."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from packetgen import PacketGenerator
+from servers import wait_until
+
+from anchordesk.core.backoff import Backoff
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import OutputState
+
+pytestmark = pytest.mark.integration
+
+# A network child that takes the stream (says it went out) until ``gate`` exists, then takes
+# nothing more: a server that stopped reading, as the output sees it through its child.
+_STOPS_TAKING = r"""
+import json, os, sys, time
+gate = sys.argv[1]
+def say(event, **fields):
+    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
+    sys.stdout.flush()
+say("ready")
+connected = False
+packets = taken = 0
+while True:
+    chunk = os.read(0, 65536)
+    if not chunk:
+        sys.exit(0)
+    if os.path.exists(gate):
+        break
+    if not connected:
+        say("opened")
+        say("connected")
+        connected = True
+    packets += 1
+    taken += len(chunk)
+    say("progress", packets=packets, bytes=taken)
+while True:
+    time.sleep(60)
+"""
+
+
+class _SteppedClock:
+    """The output's clock, moved by the test; counts the looks of the output's supervisor."""
+
+    def __init__(self, supervisor: str) -> None:
+        self.now_s = 0.0
+        self._supervisor = supervisor
+        self._looks = 0
+        self._looked = threading.Condition()
+
+    def __call__(self) -> float:
+        if threading.current_thread().name == self._supervisor:
+            with self._looked:
+                self._looks += 1
+                self._looked.notify_all()
+        return self.now_s
+
+    def step(self, seconds: float) -> None:
+        """Move on by ``seconds`` (under the output's 1.5 s "this program was paused"), and
+        wait until the supervisor has looked at the new time twice (one whole loop)."""
+        with self._looked:
+            self.now_s += seconds
+            seen = self._looks
+            assert self._looked.wait_for(lambda: self._looks >= seen + 2, timeout=20)
+
+
+def test_a_connection_that_stalled_is_not_stable_for_the_time_its_stall_was_being_seen(
+    tmp_path: Path,
+) -> None:
+    """A connection is "stable" (the backoff goes back to its first delay) after
+    ``stable_after_s`` live; its time live was counted up to when the stall was SEEN, 4 s
+    after the server stopped taking the stream: live 10 s, then 5 s of nothing, counted 15 s,
+    over 12: a server that takes 10 s of stream and then stops, again and again, was retried
+    2 s after each stall for ever. Its time live ends where the stall began."""
+    gate = tmp_path / "stop-taking"
+    name = "r31-stall-reset"
+    clock = _SteppedClock(supervisor=f"network-{name}")
+    backoff = Backoff(initial_delay_s=30.0, max_delay_s=300.0, jitter_fraction=0.0, clock=clock)
+    backoff.failed()  # an earlier attempt failed: this one is retry number 1
+    output = NetworkOutput(
+        "rtmp://127.0.0.1:9/live/r31-secret",
+        stall_timeout_s=4.0,
+        stable_after_s=12.0,
+        backoff=backoff,
+        child_command=[sys.executable, "-c", _STOPS_TAKING, str(gate)],
+        clock=clock,
+        name=name,
+    )
+    generator = PacketGenerator(width=160, height=90, fps=10, gop_s=1.0, video_kbps=200)
+    output.start(generator.templates)
+    try:
+        for packet in generator.packets(0.5):
+            output.send(packet)
+        wait_until(lambda: output.status().state is OutputState.LIVE, 20, what="LIVE")
+        for _ in range(10):  # live 10 s, the stream taken all along
+            for packet in generator.packets(0.5):
+                output.send(packet)
+            clock.step(1.0)
+        gate.touch()
+        for _ in range(8):  # then nothing taken: seen stalled 4 s (and a step) later
+            for packet in generator.packets(0.5):
+                output.send(packet)
+            clock.step(1.0)
+            if output.status().state is OutputState.RECONNECTING:
+                break
+        status = output.status()
+        output.stop(timeout_s=2)
+    finally:
+        generator.close()
+    assert status.state is OutputState.RECONNECTING, status
+    assert str(status.last_error) == "stalled: no progress for 4 s", status
+    # Live until the child last took a packet: the last step of the ten, or the one before.
+    assert 9.0 <= status.live_s <= 10.0, status
+    # Before: 15 s "live", stable: the schedule started again (retry 1, 30 s).
+    assert backoff.attempt == 2
+    assert backoff.wait_s() >= 44.0  # 30 s x 1.5 from the stall (seen a step before, or now)
