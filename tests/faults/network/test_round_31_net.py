@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ from servers import wait_until
 from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
+from anchordesk.media.sources.base import SourceState
+from anchordesk.media.sources.camera import CameraSource
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +124,34 @@ def test_a_connection_that_stalled_is_not_stable_for_the_time_its_stall_was_bein
     # Before: 15 s "live", stable: the schedule started again (retry 1, 30 s).
     assert backoff.attempt == 2
     assert backoff.wait_s() >= 44.0  # 30 s x 1.5 from the stall (seen a step before, or now)
+
+
+def test_a_camera_switched_back_while_its_first_open_hangs_stops_at_once() -> None:
+    """The grab thread's "in the open" flag (a stop does not wait for a thread in the open:
+    the window's camera switch froze 3 s on a stream camera whose server does not answer) was
+    one for the camera, not one per grab thread: a camera stopped in its open and started
+    again has two threads opening; the old one, failing, said "not opening" for the new
+    one, and the next stop waited 3 s for the new one's open (the window frozen on each
+    camera switch after a switch back). Each thread's open is its own."""
+    mute = socket.create_server(("127.0.0.1", 0))
+    mute.settimeout(30)
+    camera = CameraSource(f"http://127.0.0.1:{mute.getsockname()[1]}/camera.mp4")
+    try:
+        camera.start()
+        first, _ = mute.accept()  # the first grab thread is in the open
+        first_thread = camera._thread
+        assert first_thread is not None
+        camera.stop()
+        camera.start()
+        second, _ = mute.accept()  # the second one too
+        first.close()  # the first open fails now, while the second one still waits
+        first_thread.join(20)
+        assert not first_thread.is_alive()
+        asked_s = time.monotonic()
+        camera.stop()
+        took_s = time.monotonic() - asked_s
+        second.close()
+    finally:
+        mute.close()
+    assert took_s < 1.0, took_s  # 0.00 s; 3.0 s before
+    assert camera.status().state is SourceState.STOPPED
