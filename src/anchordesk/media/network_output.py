@@ -1080,6 +1080,13 @@ class NetworkOutput:
         socket and the child decides, not a deadline that ran out while nobody watched."""
         log.info("%s: this program was paused for %.1f s", self._name, paused_s)
         with self._lock:
+            # Nor was it live meanwhile: nothing was sent. A run stopped 6 s (Ctrl+Z) of its 8
+            # said "live 0:09", longer than the run, and the backoff took the pause for a
+            # connection that proved stable.
+            if self._live_since_s is not None:
+                self._live_since_s += paused_s
+            if child.connected_s is not None:
+                child.connected_s += paused_s
             child.last_progress_s += paused_s
             if child.not_acknowledging_since_s is not None:
                 child.not_acknowledging_since_s += paused_s

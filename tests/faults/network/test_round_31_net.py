@@ -66,8 +66,8 @@ class _SteppedClock:
         return self.now_s
 
     def step(self, seconds: float) -> None:
-        """Move on by ``seconds`` (under the output's 1.5 s "this program was paused"), and
-        wait until the supervisor has looked at the new time twice (one whole loop)."""
+        """Move on by ``seconds`` (a pause of the program past the output's 1.5 s), and wait
+        until the supervisor has looked at the new time twice (one whole loop)."""
         with self._looked:
             self.now_s += seconds
             seen = self._looks
@@ -155,3 +155,34 @@ def test_a_camera_switched_back_while_its_first_open_hangs_stops_at_once() -> No
         mute.close()
     assert took_s < 1.0, took_s  # 0.00 s; 3.0 s before
     assert camera.status().state is SourceState.STOPPED
+
+
+def test_the_time_this_program_was_paused_is_not_time_live(tmp_path: Path) -> None:
+    """A run stopped (Ctrl+Z, SIGSTOP, a suspended laptop) for 6 s of its 8 said "Stream to
+    rtmp://…/****: live 0:09": longer than the run, while nothing was sent for 6 s. The output
+    sees the pause (its own clock jumped) and moved its deadlines on, not its time live."""
+    name = "r31-paused"
+    clock = _SteppedClock(supervisor=f"network-{name}")
+    output = NetworkOutput(
+        "rtmp://127.0.0.1:9/live/r31-secret",
+        backoff=Backoff(initial_delay_s=30.0, max_delay_s=30.0, clock=clock),
+        child_command=[sys.executable, "-c", _STOPS_TAKING, str(tmp_path / "never")],
+        clock=clock,
+        name=name,
+    )
+    generator = PacketGenerator(width=160, height=90, fps=10, gop_s=1.0, video_kbps=200)
+    output.start(generator.templates)
+    try:
+        for packet in generator.packets(0.5):
+            output.send(packet)
+        wait_until(lambda: output.status().state is OutputState.LIVE, 20, what="LIVE")
+        for seconds in (1.0, 1.0, 6.0, 1.0):  # live 2 s, paused 6 s, live 1 s more
+            for packet in generator.packets(0.5):
+                output.send(packet)
+            clock.step(seconds)
+        status = output.status()
+        output.stop(timeout_s=2)
+    finally:
+        generator.close()
+    assert status.state is OutputState.LIVE and status.last_error is None, status
+    assert status.live_s == pytest.approx(3.0, abs=0.05), status  # 9.0 before
