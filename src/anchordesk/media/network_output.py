@@ -1055,9 +1055,23 @@ class NetworkOutput:
             if not eof_sent:
                 with contextlib.suppress(Exception):
                     container.close()
-            live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
+            live_s = self._attempt_live_s(child)
             self._end_child(child, graceful=reason is None and child.connected_s is not None)
         return live_s, reason or Words(_STOPPED), child.stalled_since_s
+
+    def _attempt_live_s(self, child: _Child) -> float:
+        """How long this attempt was live: from its connection to its stall's own start (a
+        stall is seen only ``stall_timeout_s`` after it began, and nothing reached a viewer
+        since), or to now. The backoff's reset after a connection that proved stable uses it,
+        as the time live of the run does (_enter): a connection live 8 s whose server then
+        took nothing for 4 s counted as "live 12 s", stable, and the schedule of a server that
+        fails every 12 s went back to 2 s at each failure."""
+        if child.connected_s is None:
+            return 0.0
+        until_s = self._clock()
+        if child.stalled_since_s is not None:
+            until_s = min(until_s, child.stalled_since_s)
+        return max(0.0, until_s - child.connected_s)
 
     def _forget_pause(self, child: _Child, paused_s: float) -> None:
         """This loop did not run for ``paused_s`` (the process was stopped: Ctrl+Z, SIGSTOP, a
@@ -1066,6 +1080,13 @@ class NetworkOutput:
         socket and the child decides, not a deadline that ran out while nobody watched."""
         log.info("%s: this program was paused for %.1f s", self._name, paused_s)
         with self._lock:
+            # Nor was it live meanwhile: nothing was sent. A run stopped 6 s (Ctrl+Z) of its 8
+            # said "live 0:09", longer than the run, and the backoff took the pause for a
+            # connection that proved stable.
+            if self._live_since_s is not None:
+                self._live_since_s += paused_s
+            if child.connected_s is not None:
+                child.connected_s += paused_s
             child.last_progress_s += paused_s
             if child.not_acknowledging_since_s is not None:
                 child.not_acknowledging_since_s += paused_s

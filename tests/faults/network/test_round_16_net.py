@@ -17,6 +17,7 @@ import pytest
 from packetgen import PacketGenerator
 from servers import NginxRtmp, wait_until
 
+from anchordesk.core.redact import mask_url
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.show import LiveShow, LiveShowPlan
@@ -105,13 +106,31 @@ class _StopTakesTime:
     stop's own work (the last packets, the trailer) takes ``stop_takes_s``: every reading is
     that much later but the stopping thread's first (its request, if it reads one)."""
 
-    def __init__(self, stop_takes_s: float) -> None:
+    def __init__(self, stop_takes_s: float, supervisor: str) -> None:
         self.now_s = 0.0
         self.stop_takes_s = stop_takes_s
         self.stopping = False
         self._request_read = False
+        self._supervisor = supervisor
+        self._looks = 0
+        self._looked = threading.Condition()
+
+    def live_for(self, seconds: float) -> None:
+        """Move on by ``seconds`` a second at most at a time, each looked at by the output's
+        supervisor: a jump of its clock past 1.5 s is this program paused, not time live
+        (R31net F4)."""
+        while seconds > 0:
+            with self._looked:
+                self.now_s += min(seconds, 1.0)
+                seconds -= min(seconds, 1.0)
+                seen = self._looks
+                assert self._looked.wait_for(lambda seen=seen: self._looks >= seen + 2, timeout=20)
 
     def __call__(self) -> float:
+        if threading.current_thread().name == self._supervisor:
+            with self._looked:
+                self._looks += 1
+                self._looked.notify_all()
         if not self.stopping:
             return self.now_s
         if threading.current_thread().name == "stop the output" and not self._request_read:
@@ -129,12 +148,13 @@ def test_the_time_live_the_report_keeps_is_the_time_the_run_says(
     run had said "live 0:05" for the same stream: the stop's own 0.4 s (the trailer) counted
     as time live in the run's figure only (2 destinations of 3 in a run of five), and a kept
     5.5 (from 5.46 s) read 0:06 where the run read 5.46 as 0:05."""
-    clock = _StopTakesTime(stop_takes_s=0.45)
-    output = NetworkOutput(nginx_rtmp.url("r16-live-time"), clock=clock)
+    url = nginx_rtmp.url("r16-live-time")
+    clock = _StopTakesTime(stop_takes_s=0.45, supervisor=f"network-{mask_url(url)}")
+    output = NetworkOutput(url, clock=clock)
     output.start(generator.templates)
     with Feeder(output, generator):
         wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="live")
-        clock.now_s += live_for_s
+        clock.live_for(live_for_s)
         kept = output.status()  # what the session keeps (live/show_session.record_streams)
         stopper = threading.Thread(target=output.stop, args=(3.0,), name="stop the output")
         clock.stopping = True

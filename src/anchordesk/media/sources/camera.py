@@ -91,9 +91,12 @@ class CameraSource:
         self._source_id = next(_camera_ids)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # True while the grab thread is in the reader's open (a URL's server that accepts and
-        # never answers holds it for the open's 5 s timeout): it holds no device yet.
-        self._opening = False
+        # The stop events of the grab threads in the reader's open (a URL's server that accepts
+        # and never answers holds one for the open's 5 s timeout): they hold no device yet.
+        # One per thread: a camera stopped in its open and started again has two threads in
+        # it, and the old one's failed open said "not opening" for the new one (its next stop
+        # waited 3 s for it).
+        self._opening: set[threading.Event] = set()
         self._lock = threading.Lock()
         self._state = SourceState.STOPPED
         self._detail = ""
@@ -135,9 +138,10 @@ class CameraSource:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
+        stop = self._stop
+        stop.set()
         with self._lock:
-            opening = self._opening
+            opening = stop in self._opening
         if self._thread is not None and not opening:
             # A blocked driver read returns within its own timeout; do not hang the exit on it.
             # Joined so that the device is released before it is opened again (a camera
@@ -236,12 +240,12 @@ class CameraSource:
                 # came since the loop's look would otherwise join an open it did not see.
                 if stop.is_set():
                     return
-                self._opening = True
+                self._opening.add(stop)
             try:
                 capture = self._open()
             finally:
                 with self._lock:
-                    self._opening = False
+                    self._opening.discard(stop)
             if stop.is_set():
                 if capture is not None:
                     capture.release()
