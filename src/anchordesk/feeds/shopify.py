@@ -223,7 +223,13 @@ class ShopifyOrdersAdapter:
         does (the store keeps each order once): 5,000 digits raised out of every request
         ("unexpected error (ValueError)"), and one past 64 bits was past every order the shop
         will ever make; either way no order was read for the whole show."""
-        since, _, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
+        since, separator, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
+        if not separator and iso_time(since) is not None:
+            # The GraphQL adapter's cursor (the newest updatedAt read): the session was read
+            # through GraphQL and goes on through REST, one feed of the shop (store/
+            # session_feeds.py shopify_shop). Its orders from the start (each kept once), its
+            # changes from there.
+            return 0, since
         if not since.isdecimal() or len(since) > len(str(_MOST_ID)):
             return 0, updated
         number = int(since)

@@ -84,6 +84,7 @@ from anchordesk.store.session_feeds import (
     kept_feeds,
     list_names_of_older_file,
     plan_names,
+    shop_names,
 )
 from anchordesk.store.session_open import open_for_reading, read_text
 from anchordesk.store.session_restore import (
@@ -157,6 +158,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Counted = TypeVar("Counted", Order, OrderUpdate)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -1286,16 +1288,26 @@ class SessionStore:
         self,
         table: str,
         columns: str,
-        from_row: Callable[[Sequence[object]], tuple[T, float]],
-        problem_of: Callable[[T, str], Problem | None],
-        rejected: Callable[[T, Problem], RejectedItem],
-    ) -> list[tuple[T, float]]:
+        from_row: Callable[[Sequence[object]], tuple[Counted, float]],
+        problem_of: Callable[[Counted, str], Problem | None],
+        rejected: Callable[[Counted, Problem], RejectedItem],
+    ) -> list[tuple[Counted, float]]:
         """The rows of ``table`` that count: an unreadable row is skipped and named, and one
         that breaks the amount rule (kept before the rule) is set aside for
         ``rejected_items``."""
         result = []
         currency = self.show_currency()
+        # One shop kept under two names by an older version: each item once, under the first.
+        names = shop_names(kept_feeds(self._db))
+        seen: set[tuple[str, str]] = set()
         for seq, item, received_at in self._readable(table, columns, from_row):
+            source = names.get(item.source, item.source)
+            key = (source, item.id)
+            if names and key in seen:
+                continue
+            seen.add(key)
+            if source != item.source:
+                item = replace(item, source=source)
             problem = problem_of(item, currency)
             if problem is not None:
                 self._rejected_on_read[(table, seq)] = StoredRejected(
