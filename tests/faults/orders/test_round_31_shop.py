@@ -74,3 +74,61 @@ def test_a_session_read_through_one_api_and_continued_through_the_other_counts_o
         line for line in report_text(report, "en").splitlines() if "GMV" in line
     )
     assert _names(session) == ["shopify-orders"]
+
+
+def _kept_under_a_second_name(session: Path, label: str) -> None:
+    """The session's shop rows copied under ``shopify-orders#2``, named for ``label`` (the
+    shop written another way): the file an older version wrote when it gave the same shop a
+    second name (it read every order again under it)."""
+    with sqlite3.connect(session) as db:
+        db.execute(
+            "INSERT INTO feeds(source, kind, identity, label, first_used_at)"
+            " VALUES ('shopify-orders#2', 'shopify-orders', 'sha256:0', ?, 0)",
+            (f"shopify-orders {label}",),
+        )
+        for table in ("orders", "order_updates", "cursors"):
+            columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+            kept = [c for c in columns if c != "seq"]
+            chosen = ", ".join("'shopify-orders#2'" if c == "source" else c for c in kept)
+            db.execute(
+                f"INSERT INTO {table}({', '.join(kept)}) SELECT {chosen} FROM {table}"
+                " WHERE source = 'shopify-orders'"
+            )
+    db.close()
+
+
+@pytest.mark.parametrize("spelling", ["/admin", "graphql"])
+def test_an_old_session_with_two_names_for_one_shop_counts_each_order_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    """Old sessions / wrong number (A; redone from R31's lost work): a session an older
+    version wrote with ``shopify-orders`` and ``shopify-orders#2`` for one shop (its address
+    written another way, or read through the other API) kept every order under both names;
+    the report counted both copies (2 orders for 1, $25.00 for $12.50), and so did a run
+    continuing it. The first name stands for the shop: each order is counted once, in the
+    report and in the continued run, a refund made meanwhile once."""
+    polled_quickly(monkeypatch)
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        order = shop.add_order([("MUG", 3, "5.00")])
+        shop.refund(order, "2.50", [("MUG", 1)])
+        token = shop.static_token
+        shopify_until(shop.rest_url, token, session, lambda: len(shop.requests) >= 4)
+        label = shop.shop_url + "/admin" if spelling == "/admin" else shop.shop_url
+        _kept_under_a_second_name(session, label)
+        figures = _report(session)
+        assert (figures["orders"], figures["gmv_by_currency"]) == (1, {"USD": "12.50"})
+        # Continued (the shop at either address): what is new is counted once.
+        shop.refund(order, "1.00", [])
+        asked = len(shop.requests)
+        shopify_until(label, token, session, lambda: len(shop.requests) >= asked + 6)
+    figures = _report(session)
+    assert figures["orders"] == 1
+    assert figures["gmv_by_currency"] == {"USD": "11.50"}
+    assert figures["units"] == 2
+    store = SessionStore(session)
+    try:
+        assert len(store.orders()) == 1
+        assert len(store.order_updates()) == 2
+    finally:
+        store.close()
