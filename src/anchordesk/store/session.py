@@ -63,6 +63,8 @@ from anchordesk.show.feed_items import (
     rejected_as_kept,
 )
 from anchordesk.show.feed_rules import (
+    ORDER_CHANGED,
+    UPDATE_CHANGED,
     Problem,
     changed_copy_problem,
     changed_update_problem,
@@ -1351,7 +1353,41 @@ class SessionStore:
                 "rejected_items", columns, rejected_from_row
             )
         ]
+        superseded = self._superseded(kept)
+        kept = [rejection for place, rejection in enumerate(kept) if place not in superseded]
         return kept + list(self._rejected_on_read.values())
+
+    def _superseded(self, kept: Sequence[StoredRejected]) -> set[int]:
+        """The places in ``kept`` of rejections a counted copy came after: an order (or a
+        cancellation, a refund) a proxy served broken, kept as rejected, then served readable
+        (mended; read again after a change) is counted, and was listed as rejected too ("1
+        item rejected" of one order counted). What the platform sends now is counted; the
+        rejection of before is not listed. A copy rejected after the counted one (a changed
+        copy, or one broken since) is still listed: the counted one stays."""
+        tables = {"order": "orders", "order_update": "order_updates"}
+        wanted = {
+            place
+            for place, rejection in enumerate(kept)
+            if rejection.item.kind in tables
+            and rejection.item.reason not in (ORDER_CHANGED, UPDATE_CHANGED)
+        }
+        if not wanted:
+            return set()
+        names = shop_names(kept_feeds(self._db))
+        counted: dict[tuple[str, str, str], float] = {}
+        for kind, table in tables.items():
+            for _seq, source, item_id, received_at in self._rows(table, "source, id, received_at"):
+                if isinstance(source, str) and isinstance(item_id, str):
+                    key = (kind, names.get(source, source), item_id)
+                    if isinstance(received_at, int | float) and key not in counted:
+                        counted[key] = float(received_at)
+        superseded = set()
+        for place in wanted:
+            item, rejected_at = kept[place].item, kept[place].received_at
+            key = (item.kind, names.get(item.source, item.source), item.item_id)
+            if key in counted and counted[key] > rejected_at:
+                superseded.add(place)
+        return superseded
 
     def show_events(self) -> list[ShowEventRecord]:
         result = []

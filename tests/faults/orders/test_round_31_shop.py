@@ -5,16 +5,19 @@ code before its fix."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from feed_servers import Reply, ShopifyOrdersServer
 
 from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report, report_text
 
 from ..feed_parts import shopify_until
-from ..shop_parts import BothApis, polled_quickly
+from ..shop_parts import BothApis, EveryOrderNode, first_order_updated, polled_quickly
 
 
 def _report(session: Path) -> dict[str, object]:
@@ -132,3 +135,57 @@ def test_an_old_session_with_two_names_for_one_shop_counts_each_order_once(
         assert len(store.order_updates()) == 2
     finally:
         store.close()
+
+
+class _BrokenThenMended(EveryOrderNode):
+    """Shopify GraphQL behind a proxy that, while ``breaking``, serves every order's total as
+    ``"1e999999"`` (rejected: no amount a shop takes); mended, the same orders as the shop
+    has them."""
+
+    breaking = True
+
+    def change(self, node: dict[str, Any]) -> None:
+        if self.breaking and isinstance(node.get("totalPriceSet"), dict):
+            node["totalPriceSet"]["shopMoney"]["amount"] = "1e999999"
+
+
+class _RestBrokenThenMended(ShopifyOrdersServer):
+    breaking = True
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        answer: Any = json.loads(reply.body) if self.breaking else None
+        if not isinstance(answer, dict) or not isinstance(answer.get("orders"), list):
+            return reply
+        for order in answer["orders"]:
+            if "total_price" in order:
+                order["total_price"] = "1e999999"
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+@pytest.mark.parametrize("api", ["rest", "graphql"])
+def test_an_order_rejected_then_served_readable_is_counted_and_no_longer_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
+    """Rejected items (A; redone from R31's lost work): an order a proxy served broken was
+    kept as rejected; served readable later (the proxy mended, the order read again after a
+    change), it was counted, and the report still listed it as rejected: one order both
+    counted and "1 item rejected". The rejection a counted copy came after is superseded:
+    not listed. A copy rejected after the counted one (a changed copy) is still listed."""
+    polled_quickly(monkeypatch)
+    session = tmp_path / "s.adsession"
+    rest = api == "rest"
+    shop: Any = _RestBrokenThenMended() if rest else _BrokenThenMended()
+    with shop:
+        shop.add_order([("MUG", 3, "5.00")])
+        url, token = (shop.url, shop.token) if rest else (shop.shop_url, shop.static_token)
+        shopify_until(url, token, session, lambda: len(shop.requests) >= 3)
+        assert len(_report(session)["rejected"]) == 1  # type: ignore[arg-type]
+        shop.breaking = False
+        first_order_updated(shop)
+        asked = len(shop.requests)
+        shopify_until(url, token, session, lambda: len(shop.requests) >= asked + 6)
+    figures = _report(session)
+    assert figures["orders"] == 1
+    assert figures["gmv_by_currency"] == {"USD": "15.00"}
+    assert figures["rejected"] == []
