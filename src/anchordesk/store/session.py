@@ -123,6 +123,24 @@ _PLACE_KEY = re.compile(r"#[1-9][0-9]*")
 _SHOPIFY_KIND = "shopify-orders"
 
 
+def superseding_key(rejection: RejectedItem) -> tuple[str, str, str] | None:
+    """The counted item (:func:`counted_key`) that, kept after ``rejection``, supersedes it:
+    the same order (or cancellation, refund) served readable since it was rejected. None
+    for a rejection nothing supersedes: a changed copy (the counted one is older), an item of
+    another kind. The one rule for the report (``SessionStore.rejected_items``) and the live
+    count (live/show_session.py)."""
+    if rejection.kind not in ("order", "order_update"):
+        return None
+    if rejection.reason in (ORDER_CHANGED, UPDATE_CHANGED):
+        return None
+    return (rejection.kind, rejection.source, rejection.item_id)
+
+
+def counted_key(item: Order | OrderUpdate) -> tuple[str, str, str]:
+    """The key a rejection of ``item`` is superseded by (:func:`superseding_key`)."""
+    return ("order" if isinstance(item, Order) else "order_update", item.source, item.id)
+
+
 def _old_keys(update: OrderUpdate) -> list[tuple[str, str]]:
     """Every (key, refund id) a Shopify refund without an id was kept under before its place
     (``5001:refund:#1``), newest first. These are all the forms the code ever wrote (git log
@@ -1368,8 +1386,7 @@ class SessionStore:
         wanted = {
             place
             for place, rejection in enumerate(kept)
-            if rejection.item.kind in tables
-            and rejection.item.reason not in (ORDER_CHANGED, UPDATE_CHANGED)
+            if superseding_key(rejection.item) is not None
         }
         if not wanted:
             return set()
@@ -1385,7 +1402,7 @@ class SessionStore:
         for place in wanted:
             item, rejected_at = kept[place].item, kept[place].received_at
             key = (item.kind, names.get(item.source, item.source), item.item_id)
-            if key in counted and counted[key] > rejected_at:
+            if counted.get(key, rejected_at) > rejected_at:
                 superseded.add(place)
         return superseded
 

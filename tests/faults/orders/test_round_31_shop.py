@@ -189,3 +189,34 @@ def test_an_order_rejected_then_served_readable_is_counted_and_no_longer_listed(
     assert figures["orders"] == 1
     assert figures["gmv_by_currency"] == {"USD": "15.00"}
     assert figures["rejected"] == []
+
+
+def test_the_live_count_of_rejected_items_leaves_out_a_rejection_counted_since(
+    tmp_path: Path,
+) -> None:
+    """Rejected items / the window and the report (A; with the one above): an order kept as
+    rejected (its amount past any a shop takes), then sent readable and counted, left the
+    window's "Rejected, not counted" at 1 while the report says none; after a restart too.
+    The one rule (store/session.py superseding_key) for both. A changed copy sent after the
+    counted order is still counted as rejected, in the window and in the report."""
+    from decimal import Decimal
+
+    from tests.faults.seams.test_round_11_seams import order, run
+
+    from anchordesk.show.feed_items import Order, OrderLine
+
+    path = tmp_path / "show.adsession"
+    first, _ = run(path)
+    first.ingest([Order("json", "A", "USD", Decimal("1e999"), (OrderLine("MUG", 1, Decimal(1)),))])
+    assert first.rejected_items == 1
+    first.ingest([order("A", 1, "24.00")])
+    assert first.rejected_items == 0
+    first.ingest([order("A", 2, "24.00")])  # changed since: listed, not counted
+    assert first.rejected_items == 1
+    first.close_store()
+    again, _ = run(path)
+    again.close_store()
+    report = build_report(path)
+    assert again.rejected_items == len(report.rejected) == 1
+    assert [entry.reason for entry in report.rejected] == ["order_changed"]
+    assert report.orders == 1
