@@ -141,6 +141,27 @@ def counted_key(item: Order | OrderUpdate) -> tuple[str, str, str]:
     return ("order" if isinstance(item, Order) else "order_update", item.source, item.id)
 
 
+def _refund_places(items: Sequence[FeedItem]) -> dict[int, int]:
+    """The place (from 1) of each refund of ``items`` (by its index) among its order's
+    refunds as the batch lists them: Shopify lists an order's refunds oldest first after
+    the order, and a refund without an id is keyed by that place (``5001:refund:#2``)."""
+    places: dict[int, int] = {}
+    counted: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, Order):
+            counted.pop(item.id, None)  # the order read again: its refunds from the first
+        elif isinstance(item, OrderUpdate) and item.status == "refunded":
+            counted[item.order_id] = places[index] = counted.get(item.order_id, 0) + 1
+    return places
+
+
+def _same_refund(row: Sequence[Any], terms: tuple[object, ...]) -> bool:
+    """Whether the kept refund ``row`` at a refund's place is that refund changed since: made
+    when it was (``at``: its amount or units changed), or the same but for its time."""
+    at, refund, lines, currency = terms
+    return (bool(at) and row[4] == at) or (row[6], row[9], row[7]) == (refund, lines, currency)
+
+
 def _old_keys(update: OrderUpdate) -> list[tuple[str, str]]:
     """Every (key, refund id) a Shopify refund without an id was kept under before its place
     (``5001:refund:#1``), newest first. These are all the forms the code ever wrote (git log
@@ -785,12 +806,13 @@ class SessionStore:
         new: list[FeedItem] = []
         # A refund kept with its id and sent without it, or the other way round, is the one
         # kept (before the old keys: that one is not renamed from an older key).
-        kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        kept_with_id: dict[tuple[str, str], tuple[list[tuple[Any, ...]], set[str]]] = {}
+        places = _refund_places(items)
         items = [
-            self._kept_with_or_without_id(item, kept_with_id)
+            self._kept_with_or_without_id(item, kept_with_id, places.get(index, 0))
             if isinstance(item, OrderUpdate) and item.source == source
             else item
-            for item in items
+            for index, item in enumerate(items)
         ]
         # Old keys are renamed for the refunds sent as they were kept first, then for the ones
         # changed since: a changed refund is told by its creation time among the rows left
@@ -886,7 +908,10 @@ class SessionStore:
         )
 
     def _kept_with_or_without_id(
-        self, update: OrderUpdate, kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]]
+        self,
+        update: OrderUpdate,
+        kept_with_id: dict[tuple[str, str], tuple[list[tuple[Any, ...]], set[str]]],
+        place: int,
     ) -> OrderUpdate:
         """A Shopify refund kept with its id and sent without one (keyed by its place,
         ``5001:refund:#1``), or the other way round: a proxy or app that drops refund ids, put
@@ -915,22 +940,39 @@ class SessionStore:
             if _PLACE_KEY.fullmatch(update.refund_id):
                 # The order's refunds ("...:refund:" up to "...:refund;") kept with an id: not
                 # under a place ("...:refund:#" up to "...:refund:$") nor an older key.
-                rows = kept_with_id.get((update.source, prefix))
-                if rows is None:
-                    rows = kept_with_id[(update.source, prefix)] = self._db.execute(
-                        f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ?"
-                        " AND id < ? AND NOT (id > ? AND id < ?) AND status = 'refunded'"
-                        " AND refund_id NOT IN ('', 'None') ORDER BY seq",
-                        (update.source, prefix, prefix[:-1] + ";", prefix + "#", prefix + "$"),
-                    ).fetchall()
-                row = next((r for r in rows if (r[4], r[6], r[9], r[7]) == terms), None)
-                if row is None:
-                    return update
-                kept = update_from_row(row)[0]
-                if replace(kept, refund_id=update.refund_id) != update:
-                    return update
-                rows.remove(row)
-                return kept  # the refund kept with its id, sent again without it
+                cached = kept_with_id.get((update.source, prefix))
+                if cached is None:
+                    cached = kept_with_id[(update.source, prefix)] = (
+                        self._db.execute(
+                            f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ?"
+                            " AND id < ? AND NOT (id > ? AND id < ?) AND status = 'refunded'"
+                            " AND refund_id NOT IN ('', 'None') ORDER BY seq",
+                            (update.source, prefix, prefix[:-1] + ";", prefix + "#", prefix + "$"),
+                        ).fetchall(),
+                        set(),
+                    )
+                rows, matched = cached
+                row = next(
+                    (r for r in rows if r[1] not in matched and (r[4], r[6], r[9], r[7]) == terms),
+                    None,
+                )
+                if row is not None:
+                    kept = update_from_row(row)[0]
+                    if replace(kept, refund_id=update.refund_id) != update:
+                        return update
+                else:
+                    # Changed since it was kept with its id (its amount, its units): the one
+                    # at its place in the order's refunds (kept in the shop's order), made
+                    # when it was or of the same terms but its time (the shop corrected it).
+                    # Kept under its place it was a second refund, counted twice.
+                    number = int(update.refund_id[1:])
+                    row = rows[number - 1] if number <= len(rows) else None
+                    if row is None or row[1] in matched or not _same_refund(row, terms):
+                        return update
+                    kept = update_from_row(row)[0]
+                matched.add(row[1])
+                # Under the key it was kept with: a changed copy is listed, never counted.
+                return replace(update, refund_id=kept.refund_id)
             row = self._db.execute(
                 f"SELECT {columns} FROM order_updates WHERE source = ?"
                 " AND ((id > ? AND id < ?) OR (id IN (?, ?, ?) AND refund_id IN ('', 'None')))"
@@ -944,6 +986,22 @@ class SessionStore:
                     *terms,
                 ),
             ).fetchone()
+            if row is None and place:
+                # Changed since it was kept under its place: the one at that place, made when
+                # it was or of the same terms but its time. With its id it was a new refund.
+                row = self._db.execute(
+                    f"SELECT {columns} FROM order_updates WHERE source = ? AND id = ?"
+                    " AND status = 'refunded'",
+                    (update.source, f"{prefix}#{place}"),
+                ).fetchone()
+                if row is None or not _same_refund(row, terms):
+                    return update
+                self._db.execute(
+                    "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ?"
+                    " WHERE source = ? AND id = ?",
+                    (update.id, update.refund_id, update.source, row[1]),
+                )
+                return update
             if row is None:
                 return update
             kept = update_from_row(row)[0]

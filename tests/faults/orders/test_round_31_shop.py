@@ -17,7 +17,13 @@ from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report, report_text
 
 from ..feed_parts import shopify_until
-from ..shop_parts import BothApis, EveryOrderNode, first_order_updated, polled_quickly
+from ..shop_parts import (
+    BothApis,
+    EveryOrderNode,
+    GraphQLRefundsWithoutId,
+    first_order_updated,
+    polled_quickly,
+)
 
 
 def _report(session: Path) -> dict[str, object]:
@@ -220,3 +226,99 @@ def test_the_live_count_of_rejected_items_leaves_out_a_rejection_counted_since(
     assert again.rejected_items == len(report.rejected) == 1
     assert [entry.reason for entry in report.rejected] == ["order_changed"]
     assert report.orders == 1
+
+
+def _sale_and_refunds(ids: list[str], amounts: list[str], at: str) -> list[object]:
+    from decimal import Decimal
+
+    from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
+
+    sale = Order(
+        "shopify-orders",
+        "5001",
+        "USD",
+        Decimal("15.00"),
+        (OrderLine("MUG", 3, Decimal("5.00"), "Mug"),),
+        created_at="2026-11-30T10:00:00Z",
+    )
+    refunds = [
+        OrderUpdate(
+            "shopify-orders",
+            "5001",
+            "refunded",
+            Decimal(amount),
+            "USD",
+            refund_id=refund_id,
+            at=at,
+        )
+        for refund_id, amount in zip(ids, amounts, strict=True)
+    ]
+    return [sale, *refunds]
+
+
+@pytest.mark.parametrize("when", ["same time", "time corrected"])
+@pytest.mark.parametrize("refunds", [1, 2], ids=["one refund", "two in one second"])
+@pytest.mark.parametrize("direction", ["id vanishes", "id appears"])
+def test_a_refund_changed_while_its_id_came_or_went_is_counted_once(
+    tmp_path: Path, direction: str, refunds: int, when: str
+) -> None:
+    """Wrong number (A; redone from R31's lost work): a refund kept with its id (900) and sent
+    again without it (a proxy dropping ids, kept by its place ``5001:refund:#1``), or the
+    other way round, after the shop changed it ($2.00 made $3.00), was a second refund:
+    both counted ($5.00 refunded for $2.00). Two refunds of one second both changed, and a
+    refund whose creation time the shop corrected (the same amount), likewise. Now each is
+    the refund at its place: counted once, as first kept; the changed copy listed."""
+    with_ids = ["900", "901"][:refunds]
+    places = ["#1", "#2"][:refunds]
+    first, then = (with_ids, places) if direction == "id vanishes" else (places, with_ids)
+    changed = when == "same time"
+    at = "2026-11-30T10:00:01Z"
+    before = _sale_and_refunds(first, ["2.00", "1.00"][:refunds], at)
+    after = _sale_and_refunds(
+        then,
+        ["3.00", "1.50"][:refunds] if changed else ["2.00", "1.00"][:refunds],
+        at if changed else "2026-11-30T09:59:59Z",
+    )
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    try:
+        store.write_batch("shopify-orders", before, None)  # type: ignore[arg-type]
+        new = store.write_batch("shopify-orders", after, None)  # type: ignore[arg-type]
+        assert not [item for item in new if not hasattr(item, "reason")]
+        assert store.count("order_updates") == refunds
+    finally:
+        store.close()
+    report = build_report(session).to_json()
+    assert report["gmv_by_currency"] == {"USD": ["13.00", "12.00"][refunds - 1]}
+    rejected = report["rejected"]
+    assert isinstance(rejected, list)
+    assert len(rejected) == (refunds if changed else 0)
+
+
+@pytest.mark.parametrize("dropped_first", [False, True], ids=["id vanishes", "id appears"])
+def test_a_shop_s_refund_changed_behind_a_proxy_dropping_ids_is_counted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dropped_first: bool
+) -> None:
+    """The same against a real local shop (GraphQL) and a proxy dropping refund ids, put in
+    front of it or taken away while the shop changed the refund ($2.00 made $3.00): $5.00 was
+    taken off a $15.00 sale for one refund. Now $2.00, as first counted; the change listed."""
+    polled_quickly(monkeypatch)
+    session = tmp_path / "s.adsession"
+    with GraphQLRefundsWithoutId() as shop:
+        shop.dropping = dropped_first
+        order = shop.add_order([("MUG", 3, "5.00")])
+        shop.refund(order, "2.00", [])
+        token = shop.static_token
+        shopify_until(shop.shop_url, token, session, lambda: len(shop.requests) >= 3)
+        assert _report(session)["gmv_by_currency"] == {"USD": "13.00"}
+        with shop.lock:
+            shop.orders[0].refunds[0]["amount"] = "3.00"
+        shop.dropping = not dropped_first
+        first_order_updated(shop)
+        asked = len(shop.requests)
+        shopify_until(shop.shop_url, token, session, lambda: len(shop.requests) >= asked + 4)
+    figures = _report(session)
+    assert figures["gmv_by_currency"] == {"USD": "13.00"}
+    rejected = figures["rejected"]
+    assert isinstance(rejected, list)
+    assert [entry["reason"] for entry in rejected] == ["update_changed"]
