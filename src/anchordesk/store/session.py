@@ -1045,26 +1045,47 @@ class SessionStore:
 
     def _changed_since(self, update: OrderUpdate) -> str:
         """The key of the one row kept under an old key of ``update``'s order (any form of
-        :func:`_old_keys`, of any amount) created when ``update`` was (its ``at``:
-        Shopify never changes a refund's creation time), or "" (none, or more than one: which
-        is this refund cannot be told). A refund the shop changed since (its amount, its units)
-        missed the exact match and was counted under both keys ($5.00 and $6.00 for one
-        refund); renamed, the new copy is the changed one the store lists, not counted."""
-        if not update.at:
-            return ""
+        :func:`_old_keys`, of any amount) created when ``update`` was (its ``at``), else the
+        one at its place among them when it is that refund changed (two of one second, or its
+        time corrected by the shop), or "" (which is this refund cannot be told). A refund the
+        shop changed since (its amount, its units) missed the exact match and was counted
+        under both keys ($5.00 and $6.00 for one refund); renamed, the new copy is the changed
+        one the store lists, not counted."""
         # The order's old keys, by the (source, id) index: "...:refund=" up to "...:refund>",
         # "...:refund:" up to "...:refund;" (its refunds with an id there too: not without one),
         # and "...:refund:None" (_old_keys).
         equals, colon, null = (key for key, _ in _old_keys(replace(update, refund=None)))
         equals, colon = equals.removesuffix("all"), colon.removesuffix("all")
         rows = self._db.execute(
-            "SELECT id, at FROM order_updates WHERE source = ? AND status = 'refunded'"
+            "SELECT source, id, order_id, received_at, at, status, refund, currency, refund_id,"
+            " lines FROM order_updates WHERE source = ? AND status = 'refunded'"
             " AND ((refund_id = '' AND ((id >= ? AND id < ?) OR (id >= ? AND id < ?)))"
-            " OR (refund_id = 'None' AND id = ?))",
+            " OR (refund_id = 'None' AND id = ?)) ORDER BY seq",
             (update.source, equals, equals[:-1] + ">", colon, colon[:-1] + ";", null),
         ).fetchall()
-        same_time = [kept_id for kept_id, at in rows if at == update.at]
-        return same_time[0] if len(same_time) == 1 and isinstance(same_time[0], str) else ""
+        same_time = [row[1] for row in rows if update.at and row[4] == update.at]
+        if len(same_time) == 1 and isinstance(same_time[0], str):
+            return same_time[0]
+        # Two of one second (both changed), or its creation time corrected by the shop: the
+        # one at its place in its order's refunds (kept in the shop's order, each without an
+        # id), when it is that refund changed (_same_refund). Counted under both keys.
+        base = update.id[: update.id.index(":refund") + len(":refund")]
+        every = self._db.execute(
+            "SELECT source, id, order_id, received_at, at, status, refund, currency, refund_id,"
+            " lines FROM order_updates WHERE source = ? AND id > ? AND id < ?"
+            " AND status = 'refunded' ORDER BY seq",
+            (update.source, base, base[:-1] + "e"),
+        ).fetchall()
+        place = int(update.refund_id[1:])
+        if place > len(every) or any(
+            row[8] not in ("", "None") and not _PLACE_KEY.fullmatch(str(row[8])) for row in every
+        ):
+            return ""
+        row = every[place - 1]
+        terms = (update.at, *update_row_values(update), update.currency)
+        if row[8] in ("", "None") and isinstance(row[1], str) and _same_refund(row, terms):
+            return row[1]
+        return ""
 
     def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
         """``item`` came again under the id of a kept one: as rejected when its money or units

@@ -322,3 +322,51 @@ def test_a_shop_s_refund_changed_behind_a_proxy_dropping_ids_is_counted_once(
     rejected = figures["rejected"]
     assert isinstance(rejected, list)
     assert [entry["reason"] for entry in rejected] == ["update_changed"]
+
+
+@pytest.mark.parametrize("when", ["same time", "time corrected"])
+@pytest.mark.parametrize("refunds", [1, 2], ids=["one refund", "two in one second"])
+def test_refunds_kept_under_old_keys_and_changed_since_are_counted_once(
+    tmp_path: Path, refunds: int, when: str
+) -> None:
+    """Old sessions / wrong number (A; leftovers of R31's lost work): an order's refunds
+    without ids kept by an older version under their amount (``5001:refund=2``), then
+    changed by the shop (two of one second, both changed: neither told by its time; or one
+    whose creation time the shop corrected): each came under its place as a new refund and
+    was counted twice ($2.00 and $3.00 for one refund). Each is now the refund at its
+    place (kept in the shop's order): counted once, the change listed."""
+    from anchordesk.show.feed_items import OrderUpdate
+
+    from ..shop_parts import kept_as_before
+
+    changed = when == "same time"
+    at = "2026-11-30T10:00:01Z"
+    before = _sale_and_refunds(["#1", "#2"][:refunds], ["2.00", "1.00"][:refunds], at)
+    after = _sale_and_refunds(
+        ["#1", "#2"][:refunds],
+        ["3.00", "1.50"][:refunds] if changed else ["2.00", "1.00"][:refunds],
+        at if changed else "2026-11-30T09:59:59Z",
+    )
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    try:
+        store.write_batch("shopify-orders", before, None)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    old = {}
+    for update in before[1:]:
+        assert isinstance(update, OrderUpdate) and update.refund is not None
+        amount = format(update.refund.normalize(), "f")
+        old[update.id] = (f"5001:refund={amount}", "")
+    kept_as_before(session, old)
+    store = SessionStore(session)
+    try:
+        store.write_batch("shopify-orders", after, None)  # type: ignore[arg-type]
+        assert store.count("order_updates") == refunds
+    finally:
+        store.close()
+    report = build_report(session).to_json()
+    assert report["gmv_by_currency"] == {"USD": ["13.00", "12.00"][refunds - 1]}
+    rejected = report["rejected"]
+    assert isinstance(rejected, list)
+    assert len(rejected) == (refunds if changed else 0)
