@@ -1451,7 +1451,21 @@ class SessionStore:
             )
         ]
         superseded = self._superseded(kept)
-        kept = [rejection for place, rejection in enumerate(kept) if place not in superseded]
+        # One shop kept under two names by an older version: each rejection once, under the
+        # first (listed twice, "2 items rejected" of one order).
+        names = shop_names(kept_feeds(self._db))
+        seen: set[tuple[str, str]] = set()
+        listed = []
+        for place, rejection in enumerate(kept):
+            source = names.get(rejection.item.source, rejection.item.source)
+            key = (source, rejection.item.id)
+            if place in superseded or key in seen:
+                continue
+            seen.add(key)
+            if source != rejection.item.source:
+                rejection = replace(rejection, item=replace(rejection.item, source=source))
+            listed.append(rejection)
+        kept = listed
         return kept + list(self._rejected_on_read.values())
 
     def _superseded(self, kept: Sequence[StoredRejected]) -> set[int]:

@@ -95,7 +95,7 @@ def _kept_under_a_second_name(session: Path, label: str) -> None:
             " VALUES ('shopify-orders#2', 'shopify-orders', 'sha256:0', ?, 0)",
             (f"shopify-orders {label}",),
         )
-        for table in ("orders", "order_updates", "cursors"):
+        for table in ("orders", "order_updates", "cursors", "rejected_items"):
             columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
             kept = [c for c in columns if c != "seq"]
             chosen = ", ".join("'shopify-orders#2'" if c == "source" else c for c in kept)
@@ -104,6 +104,22 @@ def _kept_under_a_second_name(session: Path, label: str) -> None:
                 " WHERE source = 'shopify-orders'"
             )
     db.close()
+
+
+def _rejected_order_kept(session: Path) -> None:
+    """An order of the shop kept as rejected (its total past any a shop takes)."""
+    from decimal import Decimal
+
+    from anchordesk.show.feed_items import Order, OrderLine
+
+    store = SessionStore(session)
+    try:
+        line = OrderLine("MUG", 1, Decimal(1))
+        store.write_batch(
+            "shopify-orders", [Order("shopify-orders", "9", "USD", Decimal("1e999"), (line,))], None
+        )
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("spelling", ["/admin", "graphql"])
@@ -124,9 +140,11 @@ def test_an_old_session_with_two_names_for_one_shop_counts_each_order_once(
         token = shop.static_token
         shopify_until(shop.rest_url, token, session, lambda: len(shop.requests) >= 4)
         label = shop.shop_url + "/admin" if spelling == "/admin" else shop.shop_url
+        _rejected_order_kept(session)
         _kept_under_a_second_name(session, label)
         figures = _report(session)
         assert (figures["orders"], figures["gmv_by_currency"]) == (1, {"USD": "12.50"})
+        assert len(figures["rejected"]) == 1  # type: ignore[arg-type]
         # Continued (the shop at either address): what is new is counted once.
         shop.refund(order, "1.00", [])
         asked = len(shop.requests)
@@ -135,6 +153,7 @@ def test_an_old_session_with_two_names_for_one_shop_counts_each_order_once(
     assert figures["orders"] == 1
     assert figures["gmv_by_currency"] == {"USD": "11.50"}
     assert figures["units"] == 2
+    assert len(figures["rejected"]) == 1  # type: ignore[arg-type]
     store = SessionStore(session)
     try:
         assert len(store.orders()) == 1
