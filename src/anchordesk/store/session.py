@@ -1454,14 +1454,15 @@ class SessionStore:
         # One shop kept under two names by an older version: each rejection once, under the
         # first (listed twice, "2 items rejected" of one order).
         names = shop_names(kept_feeds(self._db))
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], str] = {}  # -> the name it was first kept under
         listed = []
         for place, rejection in enumerate(kept):
             source = names.get(rejection.item.source, rejection.item.source)
             key = (source, rejection.item.id)
-            if place in superseded or key in seen:
+            if place in superseded or seen.setdefault(key, rejection.item.source) != (
+                rejection.item.source
+            ):
                 continue
-            seen.add(key)
             if source != rejection.item.source:
                 rejection = replace(rejection, item=replace(rejection.item, source=source))
             listed.append(rejection)
