@@ -451,7 +451,7 @@ class FeedHub:
     with the new items of each page, after they are stored (a page's orders before its
     updates, so a cancellation on the same page as its order finds it);
     ``on_stored(source, items, received_at)`` gets every new item of the page with the time
-    the store kept them with; ``on_rejected(source, rejected)`` the items of the page kept
+    the store kept them with; ``on_rejected(source, count)`` how many of the page were kept
     as rejected (never delivered). ``flag_terms(text)`` returns the compliance terms a comment
     matches (the show's matcher). ``show`` is needed for ``rehearsal`` without a URL.
     """
@@ -464,7 +464,7 @@ class FeedHub:
         on_comments: CommentsCallback | None = None,
         on_orders: OrdersCallback | None = None,
         on_stored: StoredCallback | None = None,
-        on_rejected: Callable[[str, Sequence[RejectedItem]], None] | None = None,
+        on_rejected: Callable[[str, int], None] | None = None,
         on_order_updates: OrderUpdatesCallback | None = None,
         flag_terms: FlagTerms | None = None,
         show: Show | None = None,
@@ -811,7 +811,7 @@ class FeedHub:
             )
         if rejected and self._on_rejected is not None:
             try:
-                self._on_rejected(source, rejected)
+                self._on_rejected(source, len(rejected))
             except Exception:
                 log.exception("a consumer of rejected items failed")
         comments = [item for item in new if isinstance(item, Comment)]

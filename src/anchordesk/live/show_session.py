@@ -64,8 +64,6 @@ from anchordesk.store.session import (
     StoredOrder,
     StoredOrderUpdate,
     StoredViewerSample,
-    counted_key,
-    superseding_key,
 )
 from anchordesk.store.session_heartbeat import (
     HEARTBEAT_EVERY_S,
@@ -150,9 +148,6 @@ class ShowSession:
         self.comment_count = 0
         # The items the store kept as rejected (this session's file, resumed ones too).
         self.rejected_kept = 0
-        # Those of them a counted copy kept later would supersede (store/session.py
-        # superseding_key), by that key: how many.
-        self._supersedable: dict[tuple[str, str, str], int] = {}
         self.hidden: set[str] = set()
         self._new_comments: deque[Comment] = deque()
         self._new_orders: deque[StoredOrderRow] = deque()
@@ -227,7 +222,7 @@ class ShowSession:
             list[StoredComment],
             list[StoredCommentRemoval],
             str | None,
-            list[RejectedItem],
+            int,
         ]:
             # The comments' times (the board's counts and rates) and the newest comments only:
             # a long show's million comments read whole took 16 s and 1 GB here, on the loop
@@ -242,7 +237,7 @@ class ShowSession:
                 store.comment_removals(),
                 store.meta(HEARTBEAT_META),
                 # After the orders and updates: those found against the rule as read, too.
-                [kept.item for kept in store.rejected_items()],
+                len(store.rejected_items()),
             )
 
         (
@@ -254,10 +249,8 @@ class ShowSession:
             comments,
             removals,
             heartbeat,
-            rejected,
+            self.rejected_kept,
         ) = self.writer.call(read).result()
-        self.rejected_kept = 0
-        self._rejected_arrived("", rejected)
         for sample in samples:
             self._keep_viewers(sample)
         comment_times = sorted(times)
@@ -501,7 +494,6 @@ class ShowSession:
         del source
         if self.ended:
             return
-        self._superseded(items)
         # In the page's order, a run of one kind at a time: [order A, A cancelled, order B]
         # gave B the units A gave back; applied all orders first, B sold a deal of 5 out
         # (2 + 4) that A's cancellation could no longer refill, and the page's split decided.
@@ -529,7 +521,7 @@ class ShowSession:
         for source, group in by_source.items():
             at = self._wall_clock()
             new = self.writer.submit_batch(source, group, None, at).result()
-            self._rejected_arrived(source, [item for item in new if isinstance(item, RejectedItem)])
+            self._rejected_arrived(source, sum(isinstance(item, RejectedItem) for item in new))
             if new:
                 self._stored(source, new, at)
             kept += new
@@ -880,25 +872,11 @@ class ShowSession:
             id=f"applied:{order.source}:{order.id}", kind=ORDER_APPLIED, at=at, data=data
         )
 
-    def _rejected_arrived(self, source: str, rejected: Sequence[RejectedItem]) -> None:
-        """The items of a page just kept as rejected (the hub delivers them no further)."""
+    def _rejected_arrived(self, source: str, count: int) -> None:
+        """``count`` items of a page just kept as rejected (the hub delivers them no further)."""
         del source
         with self._lock:
-            self.rejected_kept += len(rejected)
-            for item in rejected:
-                key = superseding_key(item)
-                if key is not None:
-                    self._supersedable[key] = self._supersedable.get(key, 0) + 1
-
-    def _superseded(self, items: Sequence[FeedItem]) -> None:
-        """New counted items: the rejections of them kept before are superseded, not counted
-        as rejected any more, as the report does (store/session.py ``rejected_items``). The
-        board said "1 rejected" of an order counted since, the report none."""
-        with self._lock:
-            for item in items:
-                if isinstance(item, Order | OrderUpdate) and self._supersedable:
-                    count = self._supersedable.pop(counted_key(item), 0)
-                    self.rejected_kept -= count
+            self.rejected_kept += count
 
     @property
     def rejected_items(self) -> int:

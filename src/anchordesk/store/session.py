@@ -63,8 +63,6 @@ from anchordesk.show.feed_items import (
     rejected_as_kept,
 )
 from anchordesk.show.feed_rules import (
-    ORDER_CHANGED,
-    UPDATE_CHANGED,
     Problem,
     changed_copy_problem,
     changed_update_problem,
@@ -121,24 +119,6 @@ _PLACE_KEY = re.compile(r"#[1-9][0-9]*")
 # The feed kind whose refunds were kept under their amount before their place (a feed's name
 # in the session is its kind, or its kind and "#2"…: store/session_feeds.py).
 _SHOPIFY_KIND = "shopify-orders"
-
-
-def superseding_key(rejection: RejectedItem) -> tuple[str, str, str] | None:
-    """The counted item (:func:`counted_key`) that, kept after ``rejection``, supersedes it:
-    the same order (or cancellation, refund) served readable since it was rejected. None
-    for a rejection nothing supersedes: a changed copy (the counted one is older), an item of
-    another kind. The one rule for the report (``SessionStore.rejected_items``) and the live
-    count (live/show_session.py)."""
-    if rejection.kind not in ("order", "order_update"):
-        return None
-    if rejection.reason in (ORDER_CHANGED, UPDATE_CHANGED):
-        return None
-    return (rejection.kind, rejection.source, rejection.item_id)
-
-
-def counted_key(item: Order | OrderUpdate) -> tuple[str, str, str]:
-    """The key a rejection of ``item`` is superseded by (:func:`superseding_key`)."""
-    return ("order" if isinstance(item, Order) else "order_update", item.source, item.id)
 
 
 def _refund_places(items: Sequence[FeedItem]) -> dict[int, int]:
@@ -1450,55 +1430,21 @@ class SessionStore:
                 "rejected_items", columns, rejected_from_row
             )
         ]
-        superseded = self._superseded(kept)
         # One shop kept under two names by an older version: each rejection once, under the
         # first (listed twice, "2 items rejected" of one order).
         names = shop_names(kept_feeds(self._db))
         seen: dict[tuple[str, str], str] = {}  # -> the name it was first kept under
         listed = []
-        for place, rejection in enumerate(kept):
+        for rejection in kept:
             source = names.get(rejection.item.source, rejection.item.source)
             key = (source, rejection.item.id)
-            if place in superseded or seen.setdefault(key, rejection.item.source) != (
-                rejection.item.source
-            ):
+            if seen.setdefault(key, rejection.item.source) != rejection.item.source:
                 continue
             if source != rejection.item.source:
                 rejection = replace(rejection, item=replace(rejection.item, source=source))
             listed.append(rejection)
         kept = listed
         return kept + list(self._rejected_on_read.values())
-
-    def _superseded(self, kept: Sequence[StoredRejected]) -> set[int]:
-        """The places in ``kept`` of rejections a counted copy came after: an order (or a
-        cancellation, a refund) a proxy served broken, kept as rejected, then served readable
-        (mended; read again after a change) is counted, and was listed as rejected too ("1
-        item rejected" of one order counted). What the platform sends now is counted; the
-        rejection of before is not listed. A copy rejected after the counted one (a changed
-        copy, or one broken since) is still listed: the counted one stays."""
-        tables = {"order": "orders", "order_update": "order_updates"}
-        wanted = {
-            place
-            for place, rejection in enumerate(kept)
-            if superseding_key(rejection.item) is not None
-        }
-        if not wanted:
-            return set()
-        names = shop_names(kept_feeds(self._db))
-        counted: dict[tuple[str, str, str], float] = {}
-        for kind, table in tables.items():
-            for _seq, source, item_id, received_at in self._rows(table, "source, id, received_at"):
-                if isinstance(source, str) and isinstance(item_id, str):
-                    key = (kind, names.get(source, source), item_id)
-                    if isinstance(received_at, int | float) and key not in counted:
-                        counted[key] = float(received_at)
-        superseded = set()
-        for place in wanted:
-            item, rejected_at = kept[place].item, kept[place].received_at
-            key = (item.kind, names.get(item.source, item.source), item.item_id)
-            if counted.get(key, rejected_at) > rejected_at:
-                superseded.add(place)
-        return superseded
 
     def show_events(self) -> list[ShowEventRecord]:
         result = []
