@@ -181,3 +181,53 @@ def live_session_ended(
     (path,) = paths
     assert path is not None
     return live, path
+
+
+class BothApis(ShopifyGraphQLServer):
+    """One shop answering both of Shopify's APIs on one address: GraphQL at
+    ``/admin/api/VERSION/graphql.json`` and REST at ``rest_path``, the same orders under the
+    same ids (REST's ids are GraphQL's ``legacyResourceId``, its refunds' ids their gids'
+    numbers), as Shopify serves them."""
+
+    rest_path = "/admin/api/2024-07/orders.json"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rest = ShopifyOrdersServer(token=self.static_token)
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.url}{self.rest_path}"
+
+    def add_order(self, lines: list[tuple[str, int, str]], currency: str = "USD") -> int:
+        number = super().add_order(lines, currency)
+        with self.rest.lock:
+            self.rest.next_id = number - 7  # the next order's id is the GraphQL one's
+        assert self.rest.add_order(list(lines), currency) == number
+        self._same_times(number)
+        return number
+
+    def refund(self, number: int, amount: str, lines: list[tuple[str, int]]) -> None:
+        super().refund(number, amount, lines)
+        kept = self.orders[number - 5001].refunds[-1]
+        skus = [sku for sku, _qty, _price in self.orders[number - 5001].lines]
+        self.rest.refund(number, amount, [(skus.index(sku), qty) for sku, qty in lines])
+        with self.rest.lock:
+            refund = self.rest._order(number)["refunds"][-1]
+            refund["id"], refund["created_at"] = kept["id"], kept["at"]
+        self._same_times(number)
+
+    def _same_times(self, number: int) -> None:
+        """The REST order's times are the shop's (GraphQL's) ones."""
+        order = self.orders[number - 5001]
+        with self.rest.lock:
+            rest = self.rest._order(number)
+            rest["created_at"] = order.created.isoformat()
+            rest["updated_at"] = order.updated.isoformat()
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "GET" and path == self.rest_path:
+            return self.rest.respond(query, headers)
+        return super().handle(method, path, query, headers, body)

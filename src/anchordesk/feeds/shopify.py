@@ -223,7 +223,13 @@ class ShopifyOrdersAdapter:
         does (the store keeps each order once): 5,000 digits raised out of every request
         ("unexpected error (ValueError)"), and one past 64 bits was past every order the shop
         will ever make; either way no order was read for the whole show."""
-        since, _, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
+        since, separator, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
+        if not separator and iso_time(since) is not None:
+            # The GraphQL adapter's cursor (the newest updatedAt read): the session was read
+            # through GraphQL and goes on through REST, one feed of the shop (store/
+            # session_feeds.py shopify_shop). Its orders from the start (each kept once), its
+            # changes from there.
+            return 0, since
         if not since.isdecimal() or len(since) > len(str(_MOST_ID)):
             return 0, updated
         number = int(since)
@@ -511,6 +517,7 @@ class ShopifyOrdersAdapter:
                 malformed += 1
                 items.append(unreadable_item(self.source, raw, too_large_alone(), "order_update"))
             else:
+                items.extend(self._order_read_again(raw))
                 updates, readable_updates = self._updates_or_rejected(raw, currency)
                 malformed += not readable_updates
                 items.extend(updates)
@@ -622,6 +629,17 @@ class ShopifyOrdersAdapter:
             lines=tuple(lines),
             created_at=as_text(raw.get("created_at")),
         )
+
+    def _order_read_again(self, raw: object) -> list[FeedItem]:
+        """An order a window of updated orders reads, when it can be read: kept once (by its
+        id), as GraphQL's are. Read by since_id only, an order a proxy served broken (kept
+        as rejected, since_id past it) was never counted, served readable since on every
+        window; a GraphQL feed of the same shop counted it. One that cannot be read is not
+        rejected again here (it was when it was new)."""
+        try:
+            return [self._order(readable(raw))]  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+            return []
 
     def _updates_or_rejected(self, raw: object, currency: str) -> tuple[list[FeedItem], bool]:
         """``_updates``, and whether they could be read. When they cannot, the order's

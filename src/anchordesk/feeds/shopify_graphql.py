@@ -113,6 +113,19 @@ def graphql_endpoint(url: str) -> str:
     )
 
 
+def rest_cursor_read(cursor: str) -> str:
+    """The stored cursor as this adapter's (the newest ``updatedAt`` read). A session read
+    through REST and continued through GraphQL is one feed of the shop (store/
+    session_feeds.py shopify_shop): REST's cursor ``"SINCE_ID|UPDATED_AT"`` is its changes'
+    time (its orders since then come again, each kept once); one without a time (``SINCE_ID``)
+    asks from the session's start. Read as a time, the query asked for orders updated since
+    ``'5001|…'``, which no order ever is."""
+    since, separator, updated = cursor.partition("|")
+    if separator:
+        return updated
+    return "" if since.isdecimal() else cursor
+
+
 class ShopifyGraphQLOrdersAdapter:
     """Orders and their cancellations and refunds, from ``POST …/graphql.json``.
 
@@ -244,7 +257,7 @@ class ShopifyGraphQLOrdersAdapter:
             return self._post(*self.again.request(self._order_sizes))
         filters = []
         if self._page_after is None:
-            self._window_since = max(cursor or "", self._window_from)
+            self._window_since = max(rest_cursor_read(cursor or ""), self._window_from)
             since = self._window_since
             self._ids_at = since if since and self.again.past_cap_at(since) else ""
         since = self._window_since

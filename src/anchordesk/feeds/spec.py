@@ -12,6 +12,7 @@ from anchordesk.core.errors import UserError
 from anchordesk.core.printable import LONE_SURROGATE
 from anchordesk.core.redact import is_secret_query_name
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
+from anchordesk.store.session_feeds import shopify_shop
 
 FEED_KINDS = ("youtube-chat", "shopify-orders", "twitch-chat", "json", "rehearsal")
 # Push feeds listen on a WebSocket (feeds/push.py); their URL is a ws:// or wss:// address.
@@ -175,12 +176,10 @@ def feed_identity(feed: FeedSpec) -> str:
     )
     path, rest = parts.path or "/", urlencode(query)
     if feed.kind == "shopify-orders":
-        # A Shopify feed reads its shop, whatever else its address says (any URL on the shop
-        # is its GraphQL endpoint; REST's API version is in its path): the shop given twice
-        # in two spellings (https://shop and https://shop/admin) was read twice, every order
-        # counted twice. REST keeps its path but the version (a proxy may serve shops under
-        # paths of one host). The same in store/session_feeds.py _shop_read.
-        rest_path = re.sub(r"/api/[^/]*(?=/orders\.json$)", "", path)
-        path, rest = (f"REST {rest_path}" if path.endswith("/orders.json") else "GraphQL"), ""
+        # A Shopify feed reads its shop, whatever else its address says and whichever API
+        # reads it (store/session_feeds.py shopify_shop, the one rule): the shop given twice
+        # in two spellings (https://shop and https://shop/admin), or through REST and GraphQL,
+        # was read twice, every order counted twice.
+        host, path, rest = "", shopify_shop(feed.url) or "", ""
     text = "\n".join((feed.kind, scheme, host, path, rest))
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -84,6 +84,7 @@ from anchordesk.store.session_feeds import (
     kept_feeds,
     list_names_of_older_file,
     plan_names,
+    shop_names,
 )
 from anchordesk.store.session_open import open_for_reading, read_text
 from anchordesk.store.session_restore import (
@@ -118,6 +119,27 @@ _PLACE_KEY = re.compile(r"#[1-9][0-9]*")
 # The feed kind whose refunds were kept under their amount before their place (a feed's name
 # in the session is its kind, or its kind and "#2"…: store/session_feeds.py).
 _SHOPIFY_KIND = "shopify-orders"
+
+
+def _refund_places(items: Sequence[FeedItem]) -> dict[int, int]:
+    """The place (from 1) of each refund of ``items`` (by its index) among its order's
+    refunds as the batch lists them: Shopify lists an order's refunds oldest first after
+    the order, and a refund without an id is keyed by that place (``5001:refund:#2``)."""
+    places: dict[int, int] = {}
+    counted: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, Order):
+            counted.pop(item.id, None)  # the order read again: its refunds from the first
+        elif isinstance(item, OrderUpdate) and item.status == "refunded":
+            counted[item.order_id] = places[index] = counted.get(item.order_id, 0) + 1
+    return places
+
+
+def _same_refund(row: Sequence[Any], terms: tuple[object, ...]) -> bool:
+    """Whether the kept refund ``row`` at a refund's place is that refund changed since: made
+    when it was (``at``: its amount or units changed), or the same but for its time."""
+    at, refund, lines, currency = terms
+    return (bool(at) and row[4] == at) or (row[6], row[9], row[7]) == (refund, lines, currency)
 
 
 def _old_keys(update: OrderUpdate) -> list[tuple[str, str]]:
@@ -157,6 +179,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Counted = TypeVar("Counted", Order, OrderUpdate)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -763,12 +786,13 @@ class SessionStore:
         new: list[FeedItem] = []
         # A refund kept with its id and sent without it, or the other way round, is the one
         # kept (before the old keys: that one is not renamed from an older key).
-        kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        kept_with_id: dict[tuple[str, str], tuple[list[tuple[Any, ...]], set[str]]] = {}
+        places = _refund_places(items)
         items = [
-            self._kept_with_or_without_id(item, kept_with_id)
+            self._kept_with_or_without_id(item, kept_with_id, places.get(index, 0))
             if isinstance(item, OrderUpdate) and item.source == source
             else item
-            for item in items
+            for index, item in enumerate(items)
         ]
         # Old keys are renamed for the refunds sent as they were kept first, then for the ones
         # changed since: a changed refund is told by its creation time among the rows left
@@ -864,7 +888,10 @@ class SessionStore:
         )
 
     def _kept_with_or_without_id(
-        self, update: OrderUpdate, kept_with_id: dict[tuple[str, str], list[tuple[Any, ...]]]
+        self,
+        update: OrderUpdate,
+        kept_with_id: dict[tuple[str, str], tuple[list[tuple[Any, ...]], set[str]]],
+        place: int,
     ) -> OrderUpdate:
         """A Shopify refund kept with its id and sent without one (keyed by its place,
         ``5001:refund:#1``), or the other way round: a proxy or app that drops refund ids, put
@@ -893,22 +920,39 @@ class SessionStore:
             if _PLACE_KEY.fullmatch(update.refund_id):
                 # The order's refunds ("...:refund:" up to "...:refund;") kept with an id: not
                 # under a place ("...:refund:#" up to "...:refund:$") nor an older key.
-                rows = kept_with_id.get((update.source, prefix))
-                if rows is None:
-                    rows = kept_with_id[(update.source, prefix)] = self._db.execute(
-                        f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ?"
-                        " AND id < ? AND NOT (id > ? AND id < ?) AND status = 'refunded'"
-                        " AND refund_id NOT IN ('', 'None') ORDER BY seq",
-                        (update.source, prefix, prefix[:-1] + ";", prefix + "#", prefix + "$"),
-                    ).fetchall()
-                row = next((r for r in rows if (r[4], r[6], r[9], r[7]) == terms), None)
-                if row is None:
-                    return update
-                kept = update_from_row(row)[0]
-                if replace(kept, refund_id=update.refund_id) != update:
-                    return update
-                rows.remove(row)
-                return kept  # the refund kept with its id, sent again without it
+                cached = kept_with_id.get((update.source, prefix))
+                if cached is None:
+                    cached = kept_with_id[(update.source, prefix)] = (
+                        self._db.execute(
+                            f"SELECT {columns} FROM order_updates WHERE source = ? AND id > ?"
+                            " AND id < ? AND NOT (id > ? AND id < ?) AND status = 'refunded'"
+                            " AND refund_id NOT IN ('', 'None') ORDER BY seq",
+                            (update.source, prefix, prefix[:-1] + ";", prefix + "#", prefix + "$"),
+                        ).fetchall(),
+                        set(),
+                    )
+                rows, matched = cached
+                row = next(
+                    (r for r in rows if r[1] not in matched and (r[4], r[6], r[9], r[7]) == terms),
+                    None,
+                )
+                if row is not None:
+                    kept = update_from_row(row)[0]
+                    if replace(kept, refund_id=update.refund_id) != update:
+                        return update
+                else:
+                    # Changed since it was kept with its id (its amount, its units): the one
+                    # at its place in the order's refunds (kept in the shop's order), made
+                    # when it was or of the same terms but its time (the shop corrected it).
+                    # Kept under its place it was a second refund, counted twice.
+                    number = int(update.refund_id[1:])
+                    row = rows[number - 1] if number <= len(rows) else None
+                    if row is None or row[1] in matched or not _same_refund(row, terms):
+                        return update
+                    kept = update_from_row(row)[0]
+                matched.add(row[1])
+                # Under the key it was kept with: a changed copy is listed, never counted.
+                return replace(update, refund_id=kept.refund_id)
             row = self._db.execute(
                 f"SELECT {columns} FROM order_updates WHERE source = ?"
                 " AND ((id > ? AND id < ?) OR (id IN (?, ?, ?) AND refund_id IN ('', 'None')))"
@@ -922,6 +966,22 @@ class SessionStore:
                     *terms,
                 ),
             ).fetchone()
+            if row is None and place:
+                # Changed since it was kept under its place: the one at that place, made when
+                # it was or of the same terms but its time. With its id it was a new refund.
+                row = self._db.execute(
+                    f"SELECT {columns} FROM order_updates WHERE source = ? AND id = ?"
+                    " AND status = 'refunded'",
+                    (update.source, f"{prefix}#{place}"),
+                ).fetchone()
+                if row is None or not _same_refund(row, terms):
+                    return update
+                self._db.execute(
+                    "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ?"
+                    " WHERE source = ? AND id = ?",
+                    (update.id, update.refund_id, update.source, row[1]),
+                )
+                return update
             if row is None:
                 return update
             kept = update_from_row(row)[0]
@@ -965,26 +1025,47 @@ class SessionStore:
 
     def _changed_since(self, update: OrderUpdate) -> str:
         """The key of the one row kept under an old key of ``update``'s order (any form of
-        :func:`_old_keys`, of any amount) created when ``update`` was (its ``at``:
-        Shopify never changes a refund's creation time), or "" (none, or more than one: which
-        is this refund cannot be told). A refund the shop changed since (its amount, its units)
-        missed the exact match and was counted under both keys ($5.00 and $6.00 for one
-        refund); renamed, the new copy is the changed one the store lists, not counted."""
-        if not update.at:
-            return ""
+        :func:`_old_keys`, of any amount) created when ``update`` was (its ``at``), else the
+        one at its place among them when it is that refund changed (two of one second, or its
+        time corrected by the shop), or "" (which is this refund cannot be told). A refund the
+        shop changed since (its amount, its units) missed the exact match and was counted
+        under both keys ($5.00 and $6.00 for one refund); renamed, the new copy is the changed
+        one the store lists, not counted."""
         # The order's old keys, by the (source, id) index: "...:refund=" up to "...:refund>",
         # "...:refund:" up to "...:refund;" (its refunds with an id there too: not without one),
         # and "...:refund:None" (_old_keys).
         equals, colon, null = (key for key, _ in _old_keys(replace(update, refund=None)))
         equals, colon = equals.removesuffix("all"), colon.removesuffix("all")
         rows = self._db.execute(
-            "SELECT id, at FROM order_updates WHERE source = ? AND status = 'refunded'"
+            "SELECT source, id, order_id, received_at, at, status, refund, currency, refund_id,"
+            " lines FROM order_updates WHERE source = ? AND status = 'refunded'"
             " AND ((refund_id = '' AND ((id >= ? AND id < ?) OR (id >= ? AND id < ?)))"
-            " OR (refund_id = 'None' AND id = ?))",
+            " OR (refund_id = 'None' AND id = ?)) ORDER BY seq",
             (update.source, equals, equals[:-1] + ">", colon, colon[:-1] + ";", null),
         ).fetchall()
-        same_time = [kept_id for kept_id, at in rows if at == update.at]
-        return same_time[0] if len(same_time) == 1 and isinstance(same_time[0], str) else ""
+        same_time = [row[1] for row in rows if update.at and row[4] == update.at]
+        if len(same_time) == 1 and isinstance(same_time[0], str):
+            return same_time[0]
+        # Two of one second (both changed), or its creation time corrected by the shop: the
+        # one at its place in its order's refunds (kept in the shop's order, each without an
+        # id), when it is that refund changed (_same_refund). Counted under both keys.
+        base = update.id[: update.id.index(":refund") + len(":refund")]
+        every = self._db.execute(
+            "SELECT source, id, order_id, received_at, at, status, refund, currency, refund_id,"
+            " lines FROM order_updates WHERE source = ? AND id > ? AND id < ?"
+            " AND status = 'refunded' ORDER BY seq",
+            (update.source, base, base[:-1] + "e"),
+        ).fetchall()
+        place = int(update.refund_id[1:])
+        if place > len(every) or any(
+            row[8] not in ("", "None") and not _PLACE_KEY.fullmatch(str(row[8])) for row in every
+        ):
+            return ""
+        row = every[place - 1]
+        terms = (update.at, *update_row_values(update), update.currency)
+        if row[8] in ("", "None") and isinstance(row[1], str) and _same_refund(row, terms):
+            return row[1]
+        return ""
 
     def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
         """``item`` came again under the id of a kept one: as rejected when its money or units
@@ -1286,16 +1367,26 @@ class SessionStore:
         self,
         table: str,
         columns: str,
-        from_row: Callable[[Sequence[object]], tuple[T, float]],
-        problem_of: Callable[[T, str], Problem | None],
-        rejected: Callable[[T, Problem], RejectedItem],
-    ) -> list[tuple[T, float]]:
+        from_row: Callable[[Sequence[object]], tuple[Counted, float]],
+        problem_of: Callable[[Counted, str], Problem | None],
+        rejected: Callable[[Counted, Problem], RejectedItem],
+    ) -> list[tuple[Counted, float]]:
         """The rows of ``table`` that count: an unreadable row is skipped and named, and one
         that breaks the amount rule (kept before the rule) is set aside for
         ``rejected_items``."""
         result = []
         currency = self.show_currency()
+        # One shop kept under two names by an older version: each item once, under the first.
+        names = shop_names(kept_feeds(self._db))
+        seen: set[tuple[str, str]] = set()
         for seq, item, received_at in self._readable(table, columns, from_row):
+            source = names.get(item.source, item.source)
+            key = (source, item.id)
+            if names and key in seen:
+                continue
+            seen.add(key)
+            if source != item.source:
+                item = replace(item, source=source)
             problem = problem_of(item, currency)
             if problem is not None:
                 self._rejected_on_read[(table, seq)] = StoredRejected(
@@ -1339,6 +1430,20 @@ class SessionStore:
                 "rejected_items", columns, rejected_from_row
             )
         ]
+        # One shop kept under two names by an older version: each rejection once, under the
+        # first (listed twice, "2 items rejected" of one order).
+        names = shop_names(kept_feeds(self._db))
+        seen: dict[tuple[str, str], str] = {}  # -> the name it was first kept under
+        listed = []
+        for rejection in kept:
+            source = names.get(rejection.item.source, rejection.item.source)
+            key = (source, rejection.item.id)
+            if seen.setdefault(key, rejection.item.source) != rejection.item.source:
+                continue
+            if source != rejection.item.source:
+                rejection = replace(rejection, item=replace(rejection.item, source=source))
+            listed.append(rejection)
+        kept = listed
         return kept + list(self._rejected_on_read.values())
 
     def show_events(self) -> list[ShowEventRecord]:

@@ -10,9 +10,13 @@ credentials, as a digest), kept in the ``feeds`` table:
 
 - a feed the session knows gets its name back: its cursor and its ids go on (an order served
   again after a restart is kept once);
-- a Shopify orders feed is its shop: one the session does not know by its identity takes the
-  name of the session's Shopify feed on the same shop and API (``_shop_read``), however its
-  address is written;
+- a Shopify orders feed is its shop (``shopify_shop``, the one rule): one the session does not
+  know by its identity takes the name of the session's Shopify feed on the same shop, however
+  its address is written and whichever API (REST or GraphQL) reads it;
+- a session an older version wrote with two names for one shop (``shopify-orders`` and
+  ``shopify-orders#2``: the shop written another way, or read through the other API) keeps
+  both names' rows; what is counted is the shop's, once (:func:`shop_names`: the first name
+  of the shop stands for the others, the store reads each item once under it);
 - a new feed gets the first free name of its kind (``json``, ``json#2``…), never one that an
   earlier feed of the session used;
 - a file from before the table (format 2 or older) knows its names but not whose they were:
@@ -128,26 +132,61 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
     return FeedNames(names, new, claimed)
 
 
-def _shop_read(kind: str, label: str) -> tuple[str, str, str] | None:
-    """The shop a Shopify orders feed reads (scheme, host, and which API), from its label (its
-    kind and masked URL), or None (another kind). Any address on the shop reads the same
-    orders of the same API (feeds/shopify_graphql.py graphql_endpoint; REST's API version is
-    in its path): a session continued with the shop's address written another way (``/admin``
-    added, the GraphQL endpoint or another REST version written out) was another feed, and
-    every order of the show was read and counted again under ``shopify-orders#2``."""
+def _shop_read(kind: str, label: str) -> str | None:
+    """The shop a Shopify orders feed reads (:func:`shopify_shop`), from its label (its kind
+    and masked URL), or None (another kind). A session continued with the shop's address
+    written another way (``/admin`` added, the GraphQL endpoint or another REST version written
+    out) was another feed, and every order of the show was read and counted again under
+    ``shopify-orders#2``."""
     if kind != _SHOPIFY_KIND or not label.startswith(f"{kind} "):
         return None
+    return shopify_shop(label.removeprefix(f"{kind} "))
+
+
+def shopify_shop(url: str) -> str | None:
+    """The shop a Shopify orders feed at ``url`` reads, as text (``https://shop.example``,
+    with the path a proxy serves the shop under: ``https://host/b``), or None (no host): the
+    one rule for a Shopify feed's identity (feeds/spec.py ``feed_identity``) and for the
+    names a session keeps (:func:`_shop_read`).
+
+    Any address on the shop reads the same orders (feeds/shopify_graphql.py graphql_endpoint;
+    REST's API version is in its path), and both APIs read the same orders under the same ids
+    (GraphQL's ``legacyResourceId``, its refunds' gid numbers: REST's ids): a session read
+    through REST and continued through GraphQL (or the other way round) was two feeds, every
+    order counted twice. The API is no part of the shop; each adapter reads the other's
+    cursor (feeds/shopify.py, feeds/shopify_graphql.py)."""
     try:
-        parts = urlsplit(label.removeprefix(f"{kind} ").strip())
+        parts = urlsplit(url.strip())
     except ValueError:
         return None
     scheme = parts.scheme.lower()
     host = parts.netloc.rpartition("@")[2].lower()
     host = host.removesuffix({"https": ":443", "http": ":80"}.get(scheme, "\n"))
-    # REST: its path but the API version (feeds/spec.py feed_identity); GraphQL: the host's.
-    rest_path = re.sub(r"/api/[^/]*(?=/orders\.json$)", "", parts.path)
-    api = f"rest {rest_path}" if parts.path.endswith("/orders.json") else "graphql"
-    return (scheme, host, api) if host else None
+    # The path before the API's own (``/admin``, ``/api/VERSION``, the endpoint): a proxy may
+    # serve shops under paths of one host. Any other path is no endpoint: GraphQL asks the
+    # host's own.
+    endpoint = re.fullmatch(r"(.*?)(?:/admin)?(?:/api/[^/]*)?/(?:orders|graphql)\.json", parts.path)
+    prefix = endpoint.group(1).rstrip("/") if endpoint else ""
+    return f"{scheme}://{host}{prefix}" if host else None
+
+
+def shop_names(kept: Sequence[KeptFeed]) -> dict[str, str]:
+    """Each name of ``kept`` that stands for a shop an earlier name of the session already
+    reads (:func:`_shop_read`), with that first name: ``{"shopify-orders#2":
+    "shopify-orders"}`` for a session an older version wrote under two names for one shop
+    (written another way, or read through the other API). Both names kept every order of the
+    shop, and both copies were counted (in the report, and in the figures of a run continuing
+    the session); read under the first name, each is one order."""
+    first: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for feed in kept:
+        shop = _shop_read(feed.kind, feed.label)
+        if shop is None:
+            continue
+        name = first.setdefault(shop, feed.source)
+        if name != feed.source:
+            names[feed.source] = name
+    return names
 
 
 def _numbered(kind: str, number: int) -> str:
