@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import babel_locale, format_money
+from anchordesk.core.money import babel_locale
 from anchordesk.core.printable import bidi_isolated, escape_controls
 from anchordesk.live.snapshot import LiveSnapshot
 from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minutes
@@ -54,12 +54,21 @@ from anchordesk.show.prompts import (
     VIEWERS_DROP,
     Prompt,
 )
-from anchordesk.ui.docks.amounts import AmountsLabel
+from anchordesk.ui.docks.amounts import AmountsLabel, amount_lines, scrolling_layout
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.prompt_rules import rule_text
-from anchordesk.ui.words import plain_tooltip, unbroken
+from anchordesk.ui.words import plain_tooltip
 
 DASH = "—"
+# Each figure's row, column and columns spanned in the board's grid.
+_PLACES = {
+    "viewers": (0, 0, 1),
+    "comments": (0, 1, 1),
+    "orders": (0, 2, 1),
+    "conversion": (1, 0, 1),
+    "gmv": (2, 0, 3),
+    "average": (3, 0, 3),
+}
 MIN_SPAN_S = 60.0  # the sparkline's shortest time span
 
 
@@ -124,11 +133,11 @@ class BoardPanel(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(0)
-        names = ("viewers", "comments", "orders", "gmv", "conversion", "average")
+        names = ("viewers", "comments", "orders", "conversion", "gmv", "average")
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.3)
         big.setBold(True)
-        for position, name in enumerate(names):
+        for name in names:
             caption = QLabel(self)
             caption.setTextFormat(Qt.TextFormat.PlainText)
             money = name in ("gmv", "average")
@@ -137,12 +146,18 @@ class BoardPanel(QWidget):
             # (R29hunt29ui F1).
             value = AmountsLabel(DASH, self) if money else QLabel(DASH, self)
             value.setTextFormat(Qt.TextFormat.PlainText)
+            value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             value.setObjectName(f"board_{name}")
-            value.setFont(big)
+            if isinstance(value, AmountsLabel):
+                value.set_wanted_font(big)  # the panel's own font when it is too wide
+            else:
+                value.setFont(big)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            row, column = divmod(position, 3)
-            grid.addWidget(caption, row * 2, column)
-            grid.addWidget(value, row * 2 + 1, column)
+            # The counts three a row; each money figure a row of its own, one amount a line:
+            # side by side, two lists of twelve currencies needed twice a dock's width.
+            row, column, span = _PLACES[name]
+            grid.addWidget(caption, row * 2, column, 1, span)
+            grid.addWidget(value, row * 2 + 1, column, 1, span)
             self.captions[name] = caption
             self.values[name] = value
 
@@ -192,11 +207,25 @@ class BoardPanel(QWidget):
             stretch = 1 if table is self.segments else 0
             table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
             table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+            # A long title is elided in its stretching column, never wrapped into a tall row
+            # nor widening the table: its figures (sold, GMV, forecast) stay in sight. A GMV
+            # in several currencies is one amount a line: its row is as tall as they are.
+            table.setWordWrap(False)
+            table.horizontalHeader().setMinimumSectionSize(
+                table.fontMetrics().horizontalAdvance("MMM")
+            )
+            table.setTextElideMode(Qt.TextElideMode.ElideRight)
+            table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tables = QTabWidget(self)
         self.tables.addTab(self.products, "")
         self.tables.addTab(self.segments, "")
 
-        layout = QVBoxLayout(self)
+        # The panel's content scrolls inside the dock: twelve currencies are twelve lines of GMV
+        # and as many of average order, taller than an 800×600 screen's dock (the window grew
+        # past it, and at 1366×768 the figures below went out of sight).
+        self.content = QWidget()
+        self.content.setObjectName("board_content")
+        layout = QVBoxLayout(self.content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addLayout(grid)
@@ -205,6 +234,8 @@ class BoardPanel(QWidget):
         layout.addLayout(prompt_head)
         layout.addWidget(self.prompt_list)
         layout.addWidget(self.tables, 1)
+        self.tables.setMinimumHeight(self.products.verticalHeader().defaultSectionSize() * 8)
+        self.scroll_area = scrolling_layout(self, self.content)
         self.retranslate()
 
     # -- words ---------------------------------------------------------------------------------
@@ -346,7 +377,11 @@ class BoardPanel(QWidget):
                 self._cell(self.products, row, column, text, right=column in (1, 2))
             title = self.products.item(row, 0)
             if title is not None:
-                title.setToolTip(self.tr("On sale now") if product.on_sale else "")
+                # The title column elides a long title (the figures stay in sight): the whole
+                # title is in its tool tip and its accessible text.
+                tip = cells[0] + ("\n" + self.tr("On sale now") if product.on_sale else "")
+                title.setToolTip(plain_tooltip(tip))
+                title.setData(Qt.ItemDataRole.AccessibleTextRole, cells[0])
                 font = title.font()
                 font.setBold(product.on_sale)
                 title.setFont(font)
@@ -366,6 +401,9 @@ class BoardPanel(QWidget):
             )
             for column, text in enumerate(cells):
                 self._cell(self.segments, row, column, text, right=column != 1)
+            title = self.segments.item(row, 1)
+            if title is not None:  # elided in its column: whole in its tool tip
+                title.setToolTip(plain_tooltip(segment.title))
 
     @staticmethod
     def _cell(table: QTableWidget, row: int, column: int, text: str, *, right: bool) -> None:
@@ -375,8 +413,10 @@ class BoardPanel(QWidget):
             table.setItem(row, column, item)
         if item.text() != text:
             item.setText(text)
-        if right:
-            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # At the top of its row: beside a GMV of twelve lines, the title and the units sold
+        # stood in the middle, out of the table's view while the first amounts were in it.
+        side = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
+        item.setTextAlignment(side | Qt.AlignmentFlag.AlignTop)
 
     # -- prompts -------------------------------------------------------------------------------
 
@@ -462,8 +502,5 @@ def _percent(value: float | None, language: str) -> str:
 
 
 def _money_list(amounts: tuple[tuple[str, Decimal], ...], currency: str, language: str) -> str:
-    """Each currency apart (never added up), the show's first."""
-    if not amounts:
-        return format_money(Decimal(0), currency, language) if currency else DASH
-    ordered = sorted(amounts, key=lambda item: (item[0] != currency, item[0]))
-    return " + ".join(unbroken(format_money(amount, code, language)) for code, amount in ordered)
+    """Each currency apart (never added up), the show's first: one amount a line."""
+    return "\n".join(amount_lines(amounts, currency, language))

@@ -19,12 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import format_money, format_number
-from anchordesk.ui.docks.amounts import AmountsLabel
+from anchordesk.ui.docks.amounts import AmountsLabel, amount_lines, scrolling_layout
 from anchordesk.ui.docks.charts import BarChart
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import OrderRow, SalesState
-from anchordesk.ui.words import unbroken
 
 
 class OrderModel(RowTableModel):
@@ -104,7 +103,12 @@ class OrdersPanel(QWidget):
         ):
             for label in (caption, value):
                 label.setTextFormat(Qt.TextFormat.PlainText)
-            value.setFont(big)
+            # At the top, beside the GMV's first line (not in the middle of twelve).
+            value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            if isinstance(value, AmountsLabel):
+                value.set_wanted_font(big)  # the panel's own font when it is too wide
+            else:
+                value.setFont(big)
             board.addWidget(caption, 0, column)
             board.addWidget(value, 1, column)
         board.setColumnStretch(0, 1)  # the GMV's column takes what the counts leave
@@ -116,12 +120,17 @@ class OrdersPanel(QWidget):
         self.rejected_value.hide()
         self._rejected = 0
         self.chart = BarChart(self)
-        layout = QVBoxLayout(self)
+        # Its content scrolls inside the dock: the GMV in twelve currencies is twelve lines.
+        self.content = QWidget()
+        self.content.setObjectName("orders_content")
+        layout = QVBoxLayout(self.content)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(board)
         layout.addWidget(self.rejected_value)
         layout.addWidget(self.chart)
         layout.addWidget(self.view, 1)
+        self.view.setMinimumHeight(self.view.verticalHeader().defaultSectionSize() * 5)
+        self.scroll_area = scrolling_layout(self, self.content)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -158,16 +167,14 @@ class OrdersPanel(QWidget):
             self.view.resizeColumnToContents(column)
 
     def update_sales(self, sales: SalesState) -> None:
-        # Orders in other currencies are shown apart, never added into the show's GMV.
-        others = [
-            unbroken(format_money(amount, currency, current_language()))
+        # Orders in other currencies are shown apart, never added into the show's GMV: one
+        # amount a line, as the data board writes them.
+        amounts = [(sales.currency, sales.gmv)] + [
+            (currency, amount)
             for currency, amount in sales.gmv_by_currency
             if currency != sales.currency and amount
         ]
-        text = unbroken(format_money(sales.gmv, sales.currency, current_language()))
-        if others:
-            text += "  (+ " + ", ".join(others) + ")"
-        self.gmv_value.setText(text)
+        self.gmv_value.set_lines(amount_lines(amounts, sales.currency, current_language()))
         self.gmv_value.setToolTip(self.tr("Simulated audience") if sales.simulated else "")
         self.count_value.setText(format_number(sales.orders, current_language()))
         self._rejected = sales.rejected_items

@@ -1,0 +1,222 @@
+"""Round thirty-one of issue 10, the data board and the orders panel (board31): many currencies,
+absurd totals and long Chinese titles on an 800×600 and a 1366×768 screen."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
+from pytestqt.qtbot import QtBot
+from tests.ui.conftest import open_control_room
+
+from anchordesk.core.money import format_money
+from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.ui.main_window import MainWindow
+
+CODES = ("USD", "EUR", "JPY", "KRW", "CNY", "GBP", "INR", "BHD", "KWD", "BRL", "CHF", "SEK")
+SCREENS = ((800, 600), (1366, 768))
+# An order is at most 10^12 in its currency (show/feed_rules.py): a thousand and one of the
+# largest make a total of sixteen digits.
+LARGEST = Decimal("999999999999.99")
+LONG_TITLE = (
+    "京东自营 日本进口资生堂红腰子精华露100ml修护肌肤屏障淡化细纹提亮肤色保湿补水"
+    "敏感肌可用礼盒装送女友生日礼物官方正品限时直播间专享价买一送一包邮到家"
+)
+
+
+def _amount(code: str, position: int) -> Decimal:
+    amount = Decimal("12345.67") * (position + 1)
+    return amount.quantize(Decimal(1)) if code in ("JPY", "KRW") else amount
+
+
+def _orders_in_twelve_currencies() -> list[Order]:
+    return [
+        Order(
+            "json", f"o-{code}", code, _amount(code, i), (OrderLine("SERUM", 1, _amount(code, i)),)
+        )
+        for i, code in enumerate(CODES)
+    ]
+
+
+def _window_on(qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path, orders: list[Order],
+               screen: tuple[int, int]) -> MainWindow:  # fmt: skip
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    controller.live.session.ingest(orders)
+    count = f"{len(orders):,}"
+    qtbot.waitUntil(lambda: controller.poll_show() or window.orders.count_value.text() == count)
+    window.resize(*screen)
+    window._apply_default_sizes()  # the docks as a window opened on that screen has them
+    return window
+
+
+def _raise(qtbot: QtBot, window: MainWindow, panel: QWidget) -> None:
+    panel.parentWidget().show()
+    panel.parentWidget().raise_()
+    qtbot.wait(50)
+    QApplication.processEvents()
+
+
+def _scroll_area_of(widget: QWidget) -> QScrollArea:
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    assert parent is not None, f"{widget.objectName()} is in no scroll area"
+    return parent
+
+
+def _every_line_whole_and_in_reach(label: QLabel) -> list[str]:
+    """Each line of ``label`` drawn whole (the label as wide as it) and brought into the
+    scroll area's view by scrolling; returns the lines."""
+    lines = label.text().split("\n")
+    metrics = label.fontMetrics()
+    for line in lines:
+        width = metrics.horizontalAdvance(line)
+        assert label.width() >= width, (label.objectName(), line, label.width(), width)
+    scroll = _scroll_area_of(label)
+    viewport = scroll.viewport()
+    for number, line in enumerate(lines):
+        width = metrics.horizontalAdvance(line)
+        top = label.contentsRect().top() + number * metrics.lineSpacing()
+        at = label.mapTo(scroll.widget(), QPoint(0, top))
+        scroll.ensureVisible(at.x() + width // 2, at.y() + metrics.height() // 2,
+                             width // 2 + 1, metrics.height() // 2 + 1)  # fmt: skip
+        QApplication.processEvents()
+        corner = label.mapTo(viewport, QPoint(0, top))
+        drawn = QRect(corner.x(), corner.y(), width, metrics.height())
+        assert viewport.rect().contains(drawn), (label.objectName(), line, drawn, viewport.rect())
+    return lines
+
+
+def _written(amount: Decimal, code: str) -> str:
+    return format_money(amount, code, "en").replace(" ", "\u00a0")
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=["800x600", "1366x768"])
+def test_orders_in_twelve_currencies_fit_the_screen_and_every_amount_is_in_reach(
+    qtbot: QtBot,
+    qt_asyncio_loop: object,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    screen: tuple[int, int],
+) -> None:
+    """Before (Xvfb, 12 currencies of orders): the window could not be narrower than 949 px (an
+    800×600 screen cut it), and at 1366×768 the board's average order was cut at the dock's
+    edge ("+ KWD 111,111.03" of 111,111.030) and its products table scrolled sideways."""
+    window = _window_on(qtbot, executor, tmp_path, _orders_in_twelve_currencies(), screen)
+    for panel in (window.orders, window.board):
+        _raise(qtbot, window, panel)
+        minimum = window.minimumSizeHint().expandedTo(window.minimumSize())
+        assert minimum.width() <= screen[0] and minimum.height() <= screen[1], minimum
+        assert window.width() <= screen[0] and window.height() <= screen[1], window.size()
+    labels = (window.board.values["gmv"], window.board.values["average"], window.orders.gmv_value)
+    for label in labels:
+        _raise(qtbot, window, window.orders if label is window.orders.gmv_value else window.board)
+        lines = _every_line_whole_and_in_reach(label)
+        assert len(lines) == len(CODES), lines
+    gmv = window.board.values["gmv"].text()
+    for i, code in enumerate(CODES):
+        assert _written(_amount(code, i), code) in gmv, (code, gmv)
+    if screen[0] < 1366:
+        return  # the products table scrolls sideways in a 281-pixel dock: no room for all
+    # The products table shows its figures without scrolling sideways.
+    _raise(qtbot, window, window.board)
+    table = window.board.products
+    header = table.horizontalHeader()
+    sizes = [header.sectionSize(c) for c in range(4)]
+    assert table.horizontalScrollBar().maximum() == 0, (
+        window.size(),
+        window.docks["board"].geometry(),
+        window.board.scroll.viewport().size(),
+        window.board.content.size(),
+        window.board.content.minimumSizeHint(),
+        sizes,
+        table.viewport().width(),
+        [table.item(0, c).text() for c in range(4)],
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_a_long_chinese_title_is_elided_and_the_figures_stay_in_sight(
+    qtbot: QtBot,
+    qt_asyncio_loop: object,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    language: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Before (1366×768, a feed's line titled "京东自营 …", 96 characters): the board's products
+    table scrolled sideways, its sold, GMV and forecast out of sight; the title's tool tip
+    did not hold the title."""
+    if language == "zh_CN":
+        request.getfixturevalue("chinese")
+    price = Decimal("1299.00")
+    orders = [
+        Order("json", "o-long", "USD", price, (OrderLine("JD-100", 1, price, LONG_TITLE),)),
+        *_orders_in_twelve_currencies()[:2],
+    ]
+    window = _window_on(qtbot, executor, tmp_path, orders, (1366, 768))
+    _raise(qtbot, window, window.board)
+    table = window.board.products
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == LONG_TITLE)
+    header = table.horizontalHeader()
+    assert table.horizontalScrollBar().maximum() == 0, [header.sectionSize(c) for c in range(4)]
+    for column in (1, 2, 3):
+        item = table.item(row, column)
+        width = max(table.fontMetrics().horizontalAdvance(t) for t in item.text().split("\n"))
+        assert header.sectionSize(column) >= width, (column, item.text())
+        left = header.sectionViewportPosition(column)
+        assert left >= 0 and left + header.sectionSize(column) <= table.viewport().width()
+    assert table.item(row, 2).text() == format_money(price, "USD", language).replace(" ", "\u00a0")
+    # The title elided in its column, whole in its tool tip and its accessible text.
+    title = table.item(row, 0)
+    assert header.sectionSize(0) < table.fontMetrics().horizontalAdvance(LONG_TITLE)
+    assert LONG_TITLE in title.toolTip(), title.toolTip()
+    assert title.data(Qt.ItemDataRole.AccessibleTextRole) == LONG_TITLE
+
+
+BIG_CODES = ("USD", "KWD", "JPY")
+
+
+def _largest_orders() -> list[Order]:
+    """A thousand and one of the largest orders in each of three currencies: totals of
+    sixteen digits (1,000,999,999,999,989.99), each order within the feed's rule."""
+    orders = []
+    for code in BIG_CODES:
+        amount = LARGEST.quantize(Decimal(1)) if code == "JPY" else LARGEST
+        orders += [
+            Order("json", f"{code}-{n}", code, amount, (OrderLine("SERUM", 1, amount),))
+            for n in range(1001)
+        ]
+    return orders
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=["800x600", "1366x768"])
+def test_totals_of_sixteen_digits_stay_whole_and_never_widen_the_window(
+    qtbot: QtBot,
+    qt_asyncio_loop: object,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    screen: tuple[int, int],
+) -> None:
+    """Before (Xvfb, totals of 16 digits in three currencies): the board's GMV and average
+    order side by side asked for a dock wider than the screen left it and the window grew
+    past the screen; the orders panel's GMV did the same."""
+    window = _window_on(qtbot, executor, tmp_path, _largest_orders(), screen)
+    for panel in (window.orders, window.board):
+        _raise(qtbot, window, panel)
+        minimum = window.minimumSizeHint().expandedTo(window.minimumSize())
+        assert minimum.width() <= screen[0] and minimum.height() <= screen[1], minimum
+        assert window.width() <= screen[0] and window.height() <= screen[1], window.size()
+    gmv = window.board.values["gmv"]
+    _raise(qtbot, window, window.board)
+    lines = _every_line_whole_and_in_reach(gmv)
+    usd = format_money(LARGEST * 1001, "USD", "en").replace(" ", "\u00a0")
+    assert lines[0] == usd and len(usd.replace(",", "").split(".")[0]) >= 17, lines
+    _every_line_whole_and_in_reach(window.board.values["average"])
+    _raise(qtbot, window, window.orders)
+    assert _every_line_whole_and_in_reach(window.orders.gmv_value)[0] == usd
