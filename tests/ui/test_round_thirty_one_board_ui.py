@@ -4,6 +4,7 @@ absurd totals and long Chinese titles on an 800×600 and a 1366×768 screen."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,10 +12,11 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
-from tests.ui.conftest import open_control_room
+from tests.ui.conftest import open_control_room, small_show
 
 from anchordesk.core.money import format_money
 from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.show.model import Product
 from anchordesk.ui.main_window import MainWindow
 
 CODES = ("USD", "EUR", "JPY", "KRW", "CNY", "GBP", "INR", "BHD", "KWD", "BRL", "CHF", "SEK")
@@ -220,3 +222,49 @@ def test_totals_of_sixteen_digits_stay_whole_and_never_widen_the_window(
     _every_line_whole_and_in_reach(window.board.values["average"])
     _raise(qtbot, window, window.orders)
     assert _every_line_whole_and_in_reach(window.orders.gmv_value)[0] == usd
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_product_card_elides_a_long_title_and_keeps_its_figures_whole(
+    qtbot: QtBot,
+    qt_asyncio_loop: object,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    language: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Before (Xvfb, ja, 1366×768, a product titled "京东自营 …" of 96 characters at
+    $999,999,999.00 with 9,999,999 in stock): its card was 919 px wide in a list of 330 px
+    that never scrolls sideways: the title and the card's right edge clipped without a mark,
+    the full title nowhere but in the screen reader's name. The figures now wrap between
+    them (each whole) when the list is narrower than their line."""
+    if language == "ja":
+        request.getfixturevalue("japanese")
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    show = small_show()
+    long = Product("SERUM", LONG_TITLE, Decimal("999999999.00"), 9999999)
+    show = replace(show, products=(long, *show.products[1:]))
+    with qtbot.waitSignal(controller.session_started, timeout=20000):
+        controller._restart(lambda: controller.start_with_show(show))
+    card = window.products.card("SERUM")
+    qtbot.waitUntil(lambda: controller.poll_show() or "京" in card.text())
+    viewport = window.products._cards_scroll.viewport()
+    wrapped = False
+    for width in (1366, 1024, 800):  # the panel as wide as at 1366×768, then narrower
+        window.resize(width, 768)
+        window._apply_default_sizes()
+        qtbot.wait(50)
+        QApplication.processEvents()
+        lines = card.text().split("\n")
+        assert lines[0].startswith("1 · 京东自营") and lines[0].endswith("…"), lines
+        for line in lines:
+            assert card.fontMetrics().horizontalAdvance(line) + 16 <= card.width(), (line, width)
+        assert card.mapTo(viewport, QPoint(card.width(), 0)).x() <= viewport.width()
+        figures = " · ".join(lines[1:])
+        wrapped |= len(lines) > 2
+        price = format_money(Decimal("999999999.00"), "USD", language)
+        assert figures.startswith(price), figures
+        assert "9,999,999" in figures and figures.count(" · ") == 2, figures
+    assert wrapped or language == "en"  # ja at 800 px: the figures on two lines, each whole
+    assert LONG_TITLE in card.toolTip(), card.toolTip()
