@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room, small_show
@@ -268,3 +269,28 @@ def test_a_product_card_elides_a_long_title_and_keeps_its_figures_whole(
         assert "9,999,999" in figures and figures.count(" · ") == 2, figures
     assert wrapped or language == "en"  # ja at 800 px: the figures on two lines, each whole
     assert LONG_TITLE in card.toolTip(), card.toolTip()
+
+
+def test_keys_alone_reach_the_orders_list_and_every_amount_on_the_board(
+    qtbot: QtBot, qt_asyncio_loop: object, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    """Keyboard only, 1366×768, orders in twelve currencies: the panel's key puts the keys in
+    the orders list (its arrows move through the orders), and on the data board the arrows
+    scroll the panel down to its last amounts. (With the panels' content in a scroll area,
+    the orders panel's key first put the keys in that area, not in the list.)"""
+    window = _window_on(qtbot, executor, tmp_path, _orders_in_twelve_currencies(), (1366, 768))
+    window.activateWindow()
+    for name in ("orders", "board"):
+        number = list(window.docks).index(name) + 1
+        QTest.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.AltModifier)
+        QApplication.processEvents()
+        if name == "orders":
+            assert QApplication.focusWidget() is window.orders.view, QApplication.focusWidget()
+    focus = QApplication.focusWidget()
+    assert window.board.isAncestorOf(focus), focus
+    bar = window.board.scroll_area.verticalScrollBar()
+    assert bar.maximum() > 0  # the board is taller than its dock
+    # The arrows (PageDown is the show's "next segment", as presentation clickers send it).
+    for _ in range(40):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert bar.value() == bar.maximum(), (bar.value(), bar.maximum(), QApplication.focusWidget())

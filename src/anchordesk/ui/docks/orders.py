@@ -131,6 +131,7 @@ class OrdersPanel(QWidget):
         layout.addWidget(self.view, 1)
         self.view.setMinimumHeight(self.view.verticalHeader().defaultSectionSize() * 5)
         self.scroll_area = scrolling_layout(self, self.content)
+        self.setFocusProxy(self.view)  # the panel's key puts the keys in the orders list
         self.retranslate()
 
     def retranslate(self) -> None:
