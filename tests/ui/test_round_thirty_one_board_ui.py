@@ -294,3 +294,36 @@ def test_keys_alone_reach_the_orders_list_and_every_amount_on_the_board(
     for _ in range(40):
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
     assert bar.value() == bar.maximum(), (bar.value(), bar.maximum(), QApplication.focusWidget())
+
+
+def test_a_long_title_elided_in_the_orders_list_and_the_segments_table_is_whole_in_its_tip(
+    qtbot: QtBot,
+    qt_asyncio_loop: object,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    chinese: None,
+) -> None:
+    """Before (Xvfb, zh_CN, 1366×768): the orders list and the board's segments table elided
+    a long title ("京东自营 日本进口资…") with no tool tip: the rest of it was nowhere."""
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    show = small_show()
+    segment = replace(show.rundown[0], title=LONG_TITLE)
+    show = replace(show, rundown=(segment, *show.rundown[1:]))
+    with qtbot.waitSignal(controller.session_started, timeout=20000):
+        controller._restart(lambda: controller.start_with_show(show))
+    price = Decimal("1299.00")
+    order = Order("json", "o-long", "USD", price, (OrderLine("JD-100", 1, price, LONG_TITLE),))
+    controller.live.session.ingest([order])
+    model = window.orders.model
+    qtbot.waitUntil(lambda: controller.poll_show() or model.rowCount() == 1)
+    window.orders.parentWidget().raise_()
+    QApplication.processEvents()
+    view = window.orders.view
+    assert view.columnWidth(1) < view.fontMetrics().horizontalAdvance(LONG_TITLE)  # elided
+    tip = model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole)
+    assert LONG_TITLE in str(tip), tip
+    _raise(qtbot, window, window.board)
+    segments = window.board.segments
+    qtbot.waitUntil(lambda: controller.poll_show() or segments.rowCount() >= 1)
+    assert LONG_TITLE in segments.item(0, 1).toolTip(), segments.item(0, 1).toolTip()

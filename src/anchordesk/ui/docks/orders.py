@@ -24,6 +24,7 @@ from anchordesk.ui.docks.charts import BarChart
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import OrderRow, SalesState
+from anchordesk.ui.words import plain_tooltip
 
 
 class OrderModel(RowTableModel):
@@ -48,6 +49,9 @@ class OrderModel(RowTableModel):
                 format_number(row.quantity, current_language()),
                 format_money(row.amount, row.currency, current_language()),
             )[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
+            # The product column elides a long title ("京东自营 …"): whole in its tool tip.
+            return plain_tooltip(self.data(index))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
