@@ -112,9 +112,12 @@ class ScrollingPanel(QScrollArea):
             return
         layout = content.layout()
         margins = layout.contentsMargins() if layout is not None else QMargins()
+        # The room as if the vertical scroll bar showed, whether it does or not: the font
+        # chosen never makes the bar come and go, and the bar never changes the font again.
+        room_px = self.maximumViewportSize().width() - self.verticalScrollBar().sizeHint().width()
         for label in content.findChildren(AmountsLabel):
             left = label.mapTo(content, QPoint(0, 0)).x()
-            label.set_room(self.viewport().width() - left - margins.right())
+            label.set_room(room_px - left - margins.right())
 
 
 def scrolling_layout(panel: QWidget, content: QWidget) -> ScrollingPanel:
