@@ -3,6 +3,7 @@ absurd totals and long Chinese titles on an 800×600 and a 1366×768 screen."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
@@ -208,7 +209,8 @@ def test_totals_of_sixteen_digits_stay_whole_and_never_widen_the_window(
 ) -> None:
     """Before (Xvfb, totals of 16 digits in three currencies): the board's GMV and average
     order side by side asked for a dock wider than the screen left it and the window grew
-    past the screen; the orders panel's GMV did the same."""
+    past the screen; the orders panel's GMV did the same, and wrote its orders a minute
+    "3003.0" (the board: "3,003")."""
     window = _window_on(qtbot, executor, tmp_path, _largest_orders(), screen)
     for panel in (window.orders, window.board):
         _raise(qtbot, window, panel)
@@ -223,6 +225,9 @@ def test_totals_of_sixteen_digits_stay_whole_and_never_widen_the_window(
     _every_line_whole_and_in_reach(window.board.values["average"])
     _raise(qtbot, window, window.orders)
     assert _every_line_whole_and_in_reach(window.orders.gmv_value)[0] == usd
+    # 3,003 orders in the minute: the orders panel wrote "3003.0" beside the board's "3,003".
+    rate = window.orders.rate_value.text()
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d)?", rate) and not rate.endswith(".0"), rate
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])

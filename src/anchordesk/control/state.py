@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from anchordesk.core.money import amount_text as _amount_text
-from anchordesk.core.money import format_money
+from anchordesk.core.money import format_money, format_rate
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
 from anchordesk.show.feed_items import Comment
@@ -147,6 +147,8 @@ def priced(rows: list[JsonObject], currency: str, language: str) -> list[JsonObj
 def _sales_written(sales: JsonObject, language: str) -> JsonObject:
     return {
         **sales,
+        # The rate as the window writes it ("3,004", never "3004.0").
+        "orders_per_minute_text": format_rate(sales["orders_per_minute"], language),
         "gmv_text": _written(sales["gmv"], sales["currency"], language),
         "gmv_by_currency_text": {
             code: _written(amount, code, language)

@@ -147,6 +147,13 @@ def amount_text(amount: Decimal | int, currency: str) -> str:
     return f"{exact.normalize(wide):f}"  # a digit beyond the currency's, kept (never "5E-10")
 
 
+def format_rate(per_minute: float, locale: str = DEFAULT_LOCALE) -> str:
+    """A rate (orders or comments a minute) as every front end writes it: to a tenth, grouped,
+    no ".0" on a whole number (``3004.0`` -> ``"3,004"``, ``7.5`` -> ``"7.5"``). The orders
+    panel and the phone wrote "3004.0" beside the data board's "3,004" for the same figure."""
+    return format_decimal(round(per_minute, 1), "#,##0.#", locale=babel_locale(locale))
+
+
 def format_number(number: int, locale: str = DEFAULT_LOCALE) -> str:
     """A count as the locale writes it, with its grouping (CLDR): ``3000`` -> ``"3,000"`` in
     English, Chinese and Japanese (``"3.000"`` in German). The numbers in messages (a deal's

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,7 +42,8 @@ async def _gmv_on_the_phone(folder: Path, chromium: str) -> dict[str, object]:
               shown: document.getElementById('gmv').innerText,
               right: document.getElementById('gmv').getBoundingClientRect().right,
               page: document.documentElement.clientWidth,
-              scroll: document.documentElement.scrollWidth})"""
+              scroll: document.documentElement.scrollWidth,
+              rate: document.getElementById('opm').textContent})"""
         )
         return dict(json.loads(facts))
 
@@ -52,7 +54,8 @@ def test_the_phone_writes_the_gmv_one_amount_a_line_as_the_window_does(
     """Before (headless chromium, a 360-px Chinese phone, totals of 16 digits in three
     currencies and orders in twelve): the page ran the amounts together on wrapping lines,
     "US$1,001,000,000,012,334.99 (+ BHD 12,345.000, R$12,345.00, …)", where the window's
-    orders panel and data board now write one amount a line."""
+    orders panel and data board now write one amount a line; its orders a minute read
+    "3015.0" where the window's board wrote "3,015"."""
     facts = asyncio.run(_gmv_on_the_phone(tmp_path, chromium))
     usd = LARGEST * 1001 + 12345
     amounts = [(code, Decimal(12345)) for code in CODES if code not in ("USD", "KWD", "JPY")]
@@ -64,3 +67,6 @@ def test_the_phone_writes_the_gmv_one_amount_a_line_as_the_window_does(
     right, page = facts["right"], facts["page"]
     assert isinstance(right, float | int) and isinstance(page, int) and right <= page, facts
     assert facts["scroll"] == page, facts
+    # Its orders a minute as the window writes them: "3,015" (was "3015.0").
+    rate = str(facts["rate"])
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d)?", rate) and not rate.endswith(".0"), rate

@@ -235,7 +235,9 @@
     $("gmv").textContent = [unbroken(money(state.sales.gmv_text, state.sales.gmv, currency)),
       ...others].join("\n");
     $("orders").textContent = count(state.sales.orders);
-    $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
+    // Written by the server as the window writes it ("3,004"): the page formats no figure.
+    $("opm").textContent = state.sales.orders_per_minute_text ??
+      state.sales.orders_per_minute.toFixed(1);
     // Items not counted, as the window's orders panel and the report count them (0: hidden).
     const rejected = state.sales.rejected_items || 0;
     $("rejected-row").hidden = rejected === 0;

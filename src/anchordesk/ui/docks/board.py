@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import babel_locale
+from anchordesk.core.money import babel_locale, format_rate
 from anchordesk.core.printable import bidi_isolated, escape_controls
 from anchordesk.live.snapshot import LiveSnapshot
 from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minutes
@@ -492,7 +492,7 @@ def _count(value: int | None, language: str) -> str:
 
 
 def _rate(value: float, language: str) -> str:
-    return format_decimal(round(value, 1), "#,##0.#", locale=babel_locale(language))
+    return format_rate(value, language)
 
 
 def _percent(value: float | None, language: str) -> str:

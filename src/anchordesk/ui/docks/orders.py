@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import format_money, format_number
+from anchordesk.core.money import format_money, format_number, format_rate
 from anchordesk.ui.docks.amounts import AmountsLabel, amount_lines, scrolling_layout
 from anchordesk.ui.docks.charts import BarChart
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
@@ -184,5 +184,5 @@ class OrdersPanel(QWidget):
         self.count_value.setText(format_number(sales.orders, current_language()))
         self._rejected = sales.rejected_items
         self._say_rejected()
-        self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
+        self.rate_value.setText(format_rate(sales.orders_per_minute, current_language()))
         self.chart.set_bars(list(sales.units_by_product))
