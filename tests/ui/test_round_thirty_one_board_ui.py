@@ -122,6 +122,15 @@ def test_orders_in_twelve_currencies_fit_the_screen_and_every_amount_is_in_reach
         _raise(qtbot, window, window.orders if label is window.orders.gmv_value else window.board)
         lines = _every_line_whole_and_in_reach(label)
         assert len(lines) == len(CODES), lines
+    # The orders panel's counts in sight beside twelve amounts (they were pushed past the
+    # dock's edge at 800×600, behind a sideways scroll).
+    _raise(qtbot, window, window.orders)
+    viewport = window.orders.scroll_area.viewport()
+    for label in (window.orders.count_value, window.orders.rate_value):
+        right = label.mapTo(
+            viewport, QPoint(label.fontMetrics().horizontalAdvance(label.text()), 0)
+        )
+        assert right.x() <= viewport.width(), (label.text(), right, viewport.width())
     gmv = window.board.values["gmv"].text()
     for i, code in enumerate(CODES):
         assert _written(_amount(code, i), code) in gmv, (code, gmv)

@@ -98,24 +98,22 @@ class OrdersPanel(QWidget):
         self.rate_caption = QLabel(self)
         self.count_caption = QLabel(self)
         board = QGridLayout()
-        for column, (caption, value) in enumerate(
-            (
-                (self.gmv_caption, self.gmv_value),
-                (self.count_caption, self.count_value),
-                (self.rate_caption, self.rate_value),
-            )
+        # The GMV on a row of its own (one amount a line), the counts below it: beside twelve
+        # amounts the counts were pushed past the dock's edge on an 800×600 screen.
+        for row, column, span, caption, value in (
+            (0, 0, 2, self.gmv_caption, self.gmv_value),
+            (2, 0, 1, self.count_caption, self.count_value),
+            (2, 1, 1, self.rate_caption, self.rate_value),
         ):
             for label in (caption, value):
                 label.setTextFormat(Qt.TextFormat.PlainText)
-            # At the top, beside the GMV's first line (not in the middle of twelve).
             value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             if isinstance(value, AmountsLabel):
                 value.set_wanted_font(big)  # the panel's own font when it is too wide
             else:
                 value.setFont(big)
-            board.addWidget(caption, 0, column)
-            board.addWidget(value, 1, column)
-        board.setColumnStretch(0, 1)  # the GMV's column takes what the counts leave
+            board.addWidget(caption, row, column, 1, span)
+            board.addWidget(value, row + 1, column, 1, span)
         # Items a feed sent that are not counted (an absurd amount, unreadable): kept and
         # listed in the report; said here during the show too, never only afterwards.
         self.rejected_value = QLabel(self)
