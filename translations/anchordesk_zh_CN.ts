@@ -3032,7 +3032,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+98"/>
+        <location line="+96"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
