@@ -145,16 +145,17 @@ def priced(rows: list[JsonObject], currency: str, language: str) -> list[JsonObj
 
 
 def _sales_written(sales: JsonObject, language: str) -> JsonObject:
-    return {
+    written = {
         **sales,
-        # The rate as the window writes it ("3,004", never "3004.0").
-        "orders_per_minute_text": format_rate(sales["orders_per_minute"], language),
         "gmv_text": _written(sales["gmv"], sales["currency"], language),
         "gmv_by_currency_text": {
             code: _written(amount, code, language)
             for code, amount in sales["gmv_by_currency"].items()
         },
     }
+    if "orders_per_minute" in sales:  # the rate as the window writes it ("3,004", not "3004.0")
+        written["orders_per_minute_text"] = format_rate(sales["orders_per_minute"], language)
+    return written
 
 
 def changes_with_money_text(message: JsonObject, currency: str, language: str) -> JsonObject:

@@ -16,7 +16,8 @@ teleprompter's line; ``rules_off_changed(list)`` — the prompt rules the operat
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
@@ -44,7 +45,12 @@ from PySide6.QtWidgets import (
 from anchordesk.core.money import babel_locale, format_rate
 from anchordesk.core.printable import bidi_isolated, escape_controls
 from anchordesk.live.snapshot import LiveSnapshot
-from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minutes
+from anchordesk.show.board import (
+    HISTORY_S,
+    BoardFigures,
+    ProductFigures,
+    format_forecast_minutes,
+)
 from anchordesk.show.prompts import (
     DEAL_ENDING,
     QUESTION_WAITING,
@@ -215,7 +221,6 @@ class BoardPanel(QWidget):
                 table.fontMetrics().horizontalAdvance("MMM")
             )
             table.setTextElideMode(Qt.TextElideMode.ElideRight)
-            table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tables = QTabWidget(self)
         self.tables.addTab(self.products, "")
         self.tables.addTab(self.segments, "")
@@ -354,6 +359,12 @@ class BoardPanel(QWidget):
         it showed "gnp.exe" as "exe.png" here, beside the orders panel's "\\u202egnp.exe"
         (R15ui F2)."""
         shown = [p for p in board.products if p.units or p.on_sale]
+        with _sized_once(self.products, stretch=0):
+            self._fill_product_rows(shown, language, known)
+
+    def _fill_product_rows(
+        self, shown: list[ProductFigures], language: str, known: set[str]
+    ) -> None:
         self.products.setRowCount(len(shown))
         # The row numbers are hidden: no numbers for a screen reader either.
         self.products.setVerticalHeaderLabels([""] * len(shown))
@@ -375,6 +386,11 @@ class BoardPanel(QWidget):
             )
             for column, text in enumerate(cells):
                 self._cell(self.products, row, column, text, right=column in (1, 2))
+            # As tall as its GMV's lines, set here: rows sized to their contents by the header
+            # measured every row at each change (2,000 products: 100 s, the window frozen).
+            height = self._row_height(cells[2].count("\n") + 1)
+            if self.products.rowHeight(row) != height:
+                self.products.setRowHeight(row, height)
             title = self.products.item(row, 0)
             if title is not None:
                 # The title column elides a long title (the figures stay in sight): the whole
@@ -387,6 +403,10 @@ class BoardPanel(QWidget):
                 title.setFont(font)
 
     def _fill_segments(self, board: BoardFigures, language: str) -> None:
+        with _sized_once(self.segments, stretch=1):
+            self._fill_segment_rows(board, language)
+
+    def _fill_segment_rows(self, board: BoardFigures, language: str) -> None:
         self.segments.setRowCount(len(board.segments))
         self.segments.setVerticalHeaderLabels(
             [""] * len(board.segments)
@@ -404,6 +424,10 @@ class BoardPanel(QWidget):
             title = self.segments.item(row, 1)
             if title is not None:  # elided in its column: whole in its tool tip
                 title.setToolTip(plain_tooltip(segment.title))
+
+    def _row_height(self, lines: int) -> int:
+        header = self.products.verticalHeader()
+        return header.defaultSectionSize() + (lines - 1) * self.products.fontMetrics().lineSpacing()
 
     @staticmethod
     def _cell(table: QTableWidget, row: int, column: int, text: str, *, right: bool) -> None:
@@ -478,6 +502,20 @@ class BoardPanel(QWidget):
             key = str(self.prompt_list.item(0).data(Qt.ItemDataRole.UserRole))
         if key is not None:
             self.dismiss_requested.emit(key)
+
+
+@contextmanager
+def _sized_once(table: QTableWidget, *, stretch: int) -> Iterator[None]:
+    """Fill ``table`` with its columns held, then size them to their contents once: sized at
+    each cell's change, 2,000 products took 38 s a refresh of the board (each cell measured
+    the column's first thousand rows again), the window frozen while orders kept coming."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    try:
+        yield
+    finally:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 _PROMPT_NAMES = frozenset({"title", "author"})  # the words of a prompt that are a name
