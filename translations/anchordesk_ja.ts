@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+245"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+250"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -200,7 +200,7 @@
         <translation>最大 %1 · 購入者 %2</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+26"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -210,7 +210,7 @@
         <translation>約 %1 分で完売</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+22"/>
         <source>On sale now</source>
         <translation>販売中</translation>
     </message>

@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+245"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+250"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -200,7 +200,7 @@
         <translation>峰值 %1 · 下单 %2 人</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+26"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -210,7 +210,7 @@
         <translation>约 %1 分钟后售罄</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+22"/>
         <source>On sale now</source>
         <translation>正在销售</translation>
     </message>
