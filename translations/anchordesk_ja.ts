@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+214"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+250"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -200,7 +200,7 @@
         <translation>最大 %1 · 購入者 %2</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+26"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -210,7 +210,7 @@
         <translation>約 %1 分で完売</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+22"/>
         <source>On sale now</source>
         <translation>販売中</translation>
     </message>
@@ -2409,12 +2409,12 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+133"/>
         <source>%1 cannot be opened as a show (see below). The current show goes on; open a show file.</source>
         <translation>%1 は番組として開けません（下記参照）。現在の番組はそのまま続きます。番組ファイルを開いてください。</translation>
     </message>
     <message>
-        <location line="-435"/>
+        <location line="-439"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2560,7 +2560,7 @@
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+63"/>
         <location line="+24"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -3032,7 +3032,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+84"/>
+        <location line="+96"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -3089,7 +3089,7 @@
         <translation>却下（集計外）：%1（レポートに記載）</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+25"/>
         <source>Simulated audience</source>
         <translation>模擬視聴者</translation>
     </message>
@@ -3105,7 +3105,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+140"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+141"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -3146,7 +3146,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+86"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -3161,12 +3161,12 @@
         <translation>%1 個販売</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
         <source>Put %1 on screen</source>
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+83"/>
         <source>%1 · %2 left · %3 of %4 units left</source>
         <translation>%1 · 残り %2 · %4点中残り%3点</translation>
     </message>

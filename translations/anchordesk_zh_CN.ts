@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+214"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+250"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -200,7 +200,7 @@
         <translation>峰值 %1 · 下单 %2 人</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+26"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -210,7 +210,7 @@
         <translation>约 %1 分钟后售罄</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+22"/>
         <source>On sale now</source>
         <translation>正在销售</translation>
     </message>
@@ -2409,12 +2409,12 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+133"/>
         <source>%1 cannot be opened as a show (see below). The current show goes on; open a show file.</source>
         <translation>无法将 %1 作为节目打开（见下文）。当前节目继续进行；请打开一个节目文件。</translation>
     </message>
     <message>
-        <location line="-435"/>
+        <location line="-439"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2560,7 +2560,7 @@
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+63"/>
         <location line="+24"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -3032,7 +3032,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+84"/>
+        <location line="+96"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -3089,7 +3089,7 @@
         <translation>已拒收，未计入：%1（见报告）</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+25"/>
         <source>Simulated audience</source>
         <translation>模拟观众</translation>
     </message>
@@ -3105,7 +3105,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+140"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+141"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -3146,7 +3146,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+86"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -3161,12 +3161,12 @@
         <translation>已售 %1</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
         <source>Put %1 on screen</source>
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+83"/>
         <source>%1 · %2 left · %3 of %4 units left</source>
         <translation>%1 · 剩余 %2 · 剩 %3/%4 件</translation>
     </message>

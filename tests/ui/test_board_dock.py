@@ -78,7 +78,7 @@ def test_the_board_shows_the_snapshots_figures(qtbot) -> None:  # type: ignore[n
     assert values["comments"] == "42" and values["orders"] == "7.5"
     # Each currency apart, the show's first; never one sum.
     usd, eur = format_money(Decimal("960.00"), "USD", "en"), format_money(Decimal(30), "EUR", "en")
-    assert values["gmv"] == f"{usd} + {eur}"
+    assert values["gmv"] == f"{usd}\n+ {eur}"  # one amount a line
     assert values["conversion"] == "1.9%"  # 30 buyers ÷ 1,600 at the peak
     assert panel.peak_label.text() == "Peak 1,600 · buyers 30"
     assert panel.sparkline.points == figures().viewer_history

@@ -252,8 +252,9 @@ def test_a_panel_behind_a_tab_is_reached_by_its_key(
         qtbot.waitExposed(window)
         number = list(window.docks).index("orders") + 1
         QTest.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.AltModifier)
-        # In front now: a panel behind a tab keeps isVisible(), but nothing of it shows.
-        qtbot.waitUntil(lambda: not window.orders.visibleRegion().isEmpty())
+        # In front now: a panel behind a tab keeps isVisible(), but nothing of it shows. (Its
+        # content: since round thirty-one it scrolls inside the panel, which it covers.)
+        qtbot.waitUntil(lambda: not window.orders.content.visibleRegion().isEmpty())
         assert window.comments.visibleRegion().isEmpty()
         assert window.orders.view.hasFocus() or window.orders.isAncestorOf(
             QApplication.focusWidget()
@@ -264,7 +265,7 @@ def test_a_panel_behind_a_tab_is_reached_by_its_key(
         # Closed with its ✕, the same key brings it back.
         window.docks["board"].close()
         window.go_to_actions["board"].trigger()
-        qtbot.waitUntil(lambda: not window.board.visibleRegion().isEmpty())
+        qtbot.waitUntil(lambda: not window.board.content.visibleRegion().isEmpty())
         assert window.docks["board"].isVisible()
     finally:
         i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]

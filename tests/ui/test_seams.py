@@ -127,7 +127,7 @@ def test_platform_orders_agree_on_board_picture_store_and_report_in_two_currenci
         sales = controller.sales
         assert sales.gmv == Decimal("140.50") and sales.currency == "USD"
         assert dict(sales.gmv_by_currency) == {"USD": Decimal("140.50"), "EUR": Decimal("36.00")}
-        assert window.orders.gmv_value.text() == "$140.50  (+ €36.00)"
+        assert window.orders.gmv_value.text() == "$140.50\n+ €36.00"  # one amount a line
         serum = controller.show_state.product("SERUM")
         assert serum is not None and (serum.stock_left, serum.units_sold) == (47, 3)
         assert "47 left" in window.products.card("SERUM").text()

@@ -146,17 +146,19 @@ def priced(rows: list[JsonObject], currency: str, language: str) -> list[JsonObj
 
 
 def _sales_written(sales: JsonObject, language: str) -> JsonObject:
-    return {
+    written = {
         **sales,
         "gmv_text": _written(sales["gmv"], sales["currency"], language),
         "gmv_by_currency_text": {
             code: _written(amount, code, language)
             for code, amount in sales["gmv_by_currency"].items()
         },
-        # The rate as the window's Orders panel and board write it (the page's toFixed(1)
-        # wrote "1234.5" and "2.0" beside the window's "1,234.5" and "2").
-        "orders_per_minute_text": format_rate(float(sales["orders_per_minute"]), language),
     }
+    # The rate as the window's Orders panel and board write it (the page's toFixed(1) wrote
+    # "3004.0" and "2.0" beside the window's "3,004" and "2"). A change message may not hold it.
+    if "orders_per_minute" in sales:
+        written["orders_per_minute_text"] = format_rate(float(sales["orders_per_minute"]), language)
+    return written
 
 
 def changes_with_money_text(message: JsonObject, currency: str, language: str) -> JsonObject:

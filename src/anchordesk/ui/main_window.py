@@ -842,10 +842,14 @@ class MainWindow(QMainWindow):
         dock.raise_()
         panel = self.panels[name]
         typing = (Qt.FocusPolicy.TabFocus, Qt.FocusPolicy.StrongFocus, Qt.FocusPolicy.WheelFocus)
+        # A panel's focus proxy first (the orders list, not the scroll area around the orders
+        # panel's figures), else its first widget that takes keys.
+        proxy = panel.focusProxy()
         target = next(
             (
                 widget
-                for widget in (panel, *panel.findChildren(QWidget))
+                for widget in (proxy, panel, *panel.findChildren(QWidget))
+                if widget is not None
                 if widget.focusPolicy() in typing
                 and widget.isEnabled()
                 and widget.isVisibleTo(dock)

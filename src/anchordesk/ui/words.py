@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from anchordesk.core import languages
@@ -138,3 +138,36 @@ def notice_text(output: OutputRow) -> str:
     """What a working output has to say (a slow uplink's dropped frames), in the window's
     language; "" when nothing."""
     return say(output.notice) if output.notice is not None else ""
+
+
+def closed_bidi(text: str) -> str:
+    """``text`` with each bidi embedding, override or isolate it leaves open closed at its end:
+    a title elided ("…") may have lost its closing marks, and what it left open would turn
+    the window's words after it around."""
+    stack: list[str] = []
+    for char in text:
+        if char in "\u202a\u202b\u202d\u202e":
+            stack.append("\u202c")
+        elif char == "\u202c" and stack and stack[-1] == "\u202c":
+            stack.pop()
+        elif char in "\u2066\u2067\u2068":
+            stack.append("\u2069")
+        elif char == "\u2069" and "\u2069" in stack:
+            while stack.pop() != "\u2069":
+                pass
+    return text + "".join(reversed(stack))
+
+
+def fitted_parts(
+    parts: Sequence[str], separator: str, width_px: int, advance: Callable[[str], int]
+) -> list[str]:
+    """``parts`` (figures: "$1,299.00", "150 left", "12 sold") joined by ``separator`` into as
+    few lines as keep each within ``width_px`` (by ``advance``), each part whole: a figure
+    cut at a card's edge would be another number."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and advance(lines[-1] + separator + part) <= width_px:
+            lines[-1] += separator + part
+        else:
+            lines.append(part)
+    return lines

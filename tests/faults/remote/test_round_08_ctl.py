@@ -248,7 +248,7 @@ def test_the_remote_shows_the_gmv_in_other_currencies_as_the_window_does(
             sales = client.get("/api/v1/state").json()["sales"]
     assert sales["gmv"] == "199.00"  # the show's currency alone, as before
     assert sales["gmv_by_currency"] == {"CNY": "199.00", "USD": "30.00"}
-    assert facts["gmv"] == "¥199.00 (+ US$30.00)"
+    assert facts["gmv"] == "¥199.00\n+ US$30.00"  # one amount a line (round thirty-one)
 
 
 async def _hide_by_touch(url: str, chromium: str, profile: Path) -> dict[str, Any]:

@@ -226,15 +226,16 @@
     $("mode").textContent = t(mode);
     $("mode").className = `badge ${mode === "live" ? "live" : ""}`;
     const currency = state.sales.currency;
-    // Orders in other currencies apart, as the window shows them: never added into the GMV.
+    // Orders in other currencies apart, as the window shows them: never added into the GMV,
+    // one amount a line ("+ €54.99" under "$48.00"), each whole.
     const written = state.sales.gmv_by_currency_text || {};
     const others = Object.entries(state.sales.gmv_by_currency || {})
       .filter(([code, amount]) => code !== currency && Number(amount) !== 0)
-      .map(([code, amount]) => unbroken(money(written[code], amount, code)));
-    $("gmv").textContent = unbroken(money(state.sales.gmv_text, state.sales.gmv, currency)) +
-      (others.length ? ` (+ ${others.join(", ")})` : "");
+      .map(([code, amount]) => `+ ${unbroken(money(written[code], amount, code))}`);
+    $("gmv").textContent = [unbroken(money(state.sales.gmv_text, state.sales.gmv, currency)),
+      ...others].join("\n");
     $("orders").textContent = count(state.sales.orders);
-    // Written by the program's one number formatter, as the window writes it ("1,234.5").
+    // Written by the server as the window writes it ("3,004"): the page formats no figure.
     $("opm").textContent = state.sales.orders_per_minute_text ??
       state.sales.orders_per_minute.toFixed(1);
     // Items not counted, as the window's orders panel and the report count them (0: hidden).

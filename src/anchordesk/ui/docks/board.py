@@ -16,7 +16,8 @@ teleprompter's line; ``rules_off_changed(list)`` — the prompt rules the operat
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -40,10 +41,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import format_money, format_number, format_rate, format_share
+from anchordesk.core.money import (
+    format_number,
+    format_rate,
+    format_share,
+)
 from anchordesk.core.printable import bidi_isolated, escape_controls
 from anchordesk.live.snapshot import LiveSnapshot
-from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minutes
+from anchordesk.show.board import (
+    HISTORY_S,
+    BoardFigures,
+    ProductFigures,
+    format_forecast_minutes,
+)
 from anchordesk.show.prompts import (
     DEAL_ENDING,
     QUESTION_WAITING,
@@ -54,12 +64,21 @@ from anchordesk.show.prompts import (
     Prompt,
     said_value,
 )
-from anchordesk.ui.docks.amounts import AmountsLabel
+from anchordesk.ui.docks.amounts import AmountsLabel, amount_lines, scrolling_layout
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.prompt_rules import rule_text
-from anchordesk.ui.words import plain_tooltip, unbroken
+from anchordesk.ui.words import plain_tooltip
 
 DASH = "—"
+# Each figure's row, column and columns spanned in the board's grid.
+_PLACES = {
+    "viewers": (0, 0, 1),
+    "comments": (0, 1, 1),
+    "orders": (0, 2, 1),
+    "conversion": (1, 0, 1),
+    "gmv": (2, 0, 3),
+    "average": (3, 0, 3),
+}
 MIN_SPAN_S = 60.0  # the sparkline's shortest time span
 
 
@@ -124,11 +143,11 @@ class BoardPanel(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(0)
-        names = ("viewers", "comments", "orders", "gmv", "conversion", "average")
+        names = ("viewers", "comments", "orders", "conversion", "gmv", "average")
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.3)
         big.setBold(True)
-        for position, name in enumerate(names):
+        for name in names:
             caption = QLabel(self)
             caption.setTextFormat(Qt.TextFormat.PlainText)
             money = name in ("gmv", "average")
@@ -137,12 +156,18 @@ class BoardPanel(QWidget):
             # (R29hunt29ui F1).
             value = AmountsLabel(DASH, self) if money else QLabel(DASH, self)
             value.setTextFormat(Qt.TextFormat.PlainText)
+            value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             value.setObjectName(f"board_{name}")
-            value.setFont(big)
+            if isinstance(value, AmountsLabel):
+                value.set_wanted_font(big)  # the panel's own font when it is too wide
+            else:
+                value.setFont(big)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            row, column = divmod(position, 3)
-            grid.addWidget(caption, row * 2, column)
-            grid.addWidget(value, row * 2 + 1, column)
+            # The counts three a row; each money figure a row of its own, one amount a line:
+            # side by side, two lists of twelve currencies needed twice a dock's width.
+            row, column, span = _PLACES[name]
+            grid.addWidget(caption, row * 2, column, 1, span)
+            grid.addWidget(value, row * 2 + 1, column, 1, span)
             self.captions[name] = caption
             self.values[name] = value
 
@@ -192,11 +217,24 @@ class BoardPanel(QWidget):
             stretch = 1 if table is self.segments else 0
             table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
             table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+            # A long title is elided in its stretching column, never wrapped into a tall row
+            # nor widening the table: its figures (sold, GMV, forecast) stay in sight. A GMV
+            # in several currencies is one amount a line: its row is as tall as they are.
+            table.setWordWrap(False)
+            table.horizontalHeader().setMinimumSectionSize(
+                table.fontMetrics().horizontalAdvance("MMM")
+            )
+            table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tables = QTabWidget(self)
         self.tables.addTab(self.products, "")
         self.tables.addTab(self.segments, "")
 
-        layout = QVBoxLayout(self)
+        # The panel's content scrolls inside the dock: twelve currencies are twelve lines of GMV
+        # and as many of average order, taller than an 800×600 screen's dock (the window grew
+        # past it, and at 1366×768 the figures below went out of sight).
+        self.content = QWidget()
+        self.content.setObjectName("board_content")
+        layout = QVBoxLayout(self.content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addLayout(grid)
@@ -205,6 +243,8 @@ class BoardPanel(QWidget):
         layout.addLayout(prompt_head)
         layout.addWidget(self.prompt_list)
         layout.addWidget(self.tables, 1)
+        self.tables.setMinimumHeight(self.products.verticalHeader().defaultSectionSize() * 8)
+        self.scroll_area = scrolling_layout(self, self.content)
         self.retranslate()
 
     # -- words ---------------------------------------------------------------------------------
@@ -321,6 +361,12 @@ class BoardPanel(QWidget):
         it showed "gnp.exe" as "exe.png" here, beside the orders panel's "\\u202egnp.exe"
         (R15ui F2)."""
         shown = [p for p in board.products if p.units or p.on_sale]
+        with _sized_once(self.products, stretch=0):
+            self._fill_product_rows(shown, language, known)
+
+    def _fill_product_rows(
+        self, shown: list[ProductFigures], language: str, known: set[str]
+    ) -> None:
         self.products.setRowCount(len(shown))
         # The row numbers are hidden: no numbers for a screen reader either.
         self.products.setVerticalHeaderLabels([""] * len(shown))
@@ -342,14 +388,27 @@ class BoardPanel(QWidget):
             )
             for column, text in enumerate(cells):
                 self._cell(self.products, row, column, text, right=column in (1, 2))
+            # As tall as its GMV's lines, set here: rows sized to their contents by the header
+            # measured every row at each change (2,000 products: 100 s, the window frozen).
+            height = self._row_height(cells[2].count("\n") + 1)
+            if self.products.rowHeight(row) != height:
+                self.products.setRowHeight(row, height)
             title = self.products.item(row, 0)
             if title is not None:
-                title.setToolTip(self.tr("On sale now") if product.on_sale else "")
+                # The title column elides a long title (the figures stay in sight): the whole
+                # title is in its tool tip and its accessible text.
+                tip = cells[0] + ("\n" + self.tr("On sale now") if product.on_sale else "")
+                title.setToolTip(plain_tooltip(tip))
+                title.setData(Qt.ItemDataRole.AccessibleTextRole, cells[0])
                 font = title.font()
                 font.setBold(product.on_sale)
                 title.setFont(font)
 
     def _fill_segments(self, board: BoardFigures, language: str) -> None:
+        with _sized_once(self.segments, stretch=1):
+            self._fill_segment_rows(board, language)
+
+    def _fill_segment_rows(self, board: BoardFigures, language: str) -> None:
         self.segments.setRowCount(len(board.segments))
         self.segments.setVerticalHeaderLabels(
             [""] * len(board.segments)
@@ -364,6 +423,13 @@ class BoardPanel(QWidget):
             )
             for column, text in enumerate(cells):
                 self._cell(self.segments, row, column, text, right=column != 1)
+            title = self.segments.item(row, 1)
+            if title is not None:  # elided in its column: whole in its tool tip
+                title.setToolTip(plain_tooltip(segment.title))
+
+    def _row_height(self, lines: int) -> int:
+        header = self.products.verticalHeader()
+        return header.defaultSectionSize() + (lines - 1) * self.products.fontMetrics().lineSpacing()
 
     @staticmethod
     def _cell(table: QTableWidget, row: int, column: int, text: str, *, right: bool) -> None:
@@ -373,8 +439,10 @@ class BoardPanel(QWidget):
             table.setItem(row, column, item)
         if item.text() != text:
             item.setText(text)
-        if right:
-            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # At the top of its row: beside a GMV of twelve lines, the title and the units sold
+        # stood in the middle, out of the table's view while the first amounts were in it.
+        side = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
+        item.setTextAlignment(side | Qt.AlignmentFlag.AlignTop)
 
     # -- prompts -------------------------------------------------------------------------------
 
@@ -438,6 +506,20 @@ class BoardPanel(QWidget):
             self.dismiss_requested.emit(key)
 
 
+@contextmanager
+def _sized_once(table: QTableWidget, *, stretch: int) -> Iterator[None]:
+    """Fill ``table`` with its columns held, then size them to their contents once: sized at
+    each cell's change, 2,000 products took 38 s a refresh of the board (each cell measured
+    the column's first thousand rows again), the window frozen while orders kept coming."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    try:
+        yield
+    finally:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
 _PROMPT_NAMES = frozenset({"title", "author"})  # the words of a prompt that are a name
 
 
@@ -454,8 +536,5 @@ def _percent(value: float | None, language: str) -> str:
 
 
 def _money_list(amounts: tuple[tuple[str, Decimal], ...], currency: str, language: str) -> str:
-    """Each currency apart (never added up), the show's first."""
-    if not amounts:
-        return format_money(Decimal(0), currency, language) if currency else DASH
-    ordered = sorted(amounts, key=lambda item: (item[0] != currency, item[0]))
-    return " + ".join(unbroken(format_money(amount, code, language)) for code, amount in ordered)
+    """Each currency apart (never added up), the show's first: one amount a line."""
+    return "\n".join(amount_lines(amounts, currency, language))

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import format_money, format_number, format_rate
-from anchordesk.ui.docks.amounts import AmountsLabel
+from anchordesk.ui.docks.amounts import AmountsLabel, amount_lines, scrolling_layout
 from anchordesk.ui.docks.charts import BarChart
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import OrderRow, SalesState
-from anchordesk.ui.words import unbroken
+from anchordesk.ui.words import plain_tooltip
 
 
 class OrderModel(RowTableModel):
@@ -49,6 +49,9 @@ class OrderModel(RowTableModel):
                 format_number(row.quantity, current_language()),
                 format_money(row.amount, row.currency, current_language()),
             )[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
+            # The product column elides a long title ("京东自营 …"): whole in its tool tip.
+            return plain_tooltip(self.data(index))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -95,19 +98,22 @@ class OrdersPanel(QWidget):
         self.rate_caption = QLabel(self)
         self.count_caption = QLabel(self)
         board = QGridLayout()
-        for column, (caption, value) in enumerate(
-            (
-                (self.gmv_caption, self.gmv_value),
-                (self.count_caption, self.count_value),
-                (self.rate_caption, self.rate_value),
-            )
+        # The GMV on a row of its own (one amount a line), the counts below it: beside twelve
+        # amounts the counts were pushed past the dock's edge on an 800×600 screen.
+        for row, column, span, caption, value in (
+            (0, 0, 2, self.gmv_caption, self.gmv_value),
+            (2, 0, 1, self.count_caption, self.count_value),
+            (2, 1, 1, self.rate_caption, self.rate_value),
         ):
             for label in (caption, value):
                 label.setTextFormat(Qt.TextFormat.PlainText)
-            value.setFont(big)
-            board.addWidget(caption, 0, column)
-            board.addWidget(value, 1, column)
-        board.setColumnStretch(0, 1)  # the GMV's column takes what the counts leave
+            value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            if isinstance(value, AmountsLabel):
+                value.set_wanted_font(big)  # the panel's own font when it is too wide
+            else:
+                value.setFont(big)
+            board.addWidget(caption, row, column, 1, span)
+            board.addWidget(value, row + 1, column, 1, span)
         # Items a feed sent that are not counted (an absurd amount, unreadable): kept and
         # listed in the report; said here during the show too, never only afterwards.
         self.rejected_value = QLabel(self)
@@ -116,12 +122,18 @@ class OrdersPanel(QWidget):
         self.rejected_value.hide()
         self._rejected = 0
         self.chart = BarChart(self)
-        layout = QVBoxLayout(self)
+        # Its content scrolls inside the dock: the GMV in twelve currencies is twelve lines.
+        self.content = QWidget()
+        self.content.setObjectName("orders_content")
+        layout = QVBoxLayout(self.content)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(board)
         layout.addWidget(self.rejected_value)
         layout.addWidget(self.chart)
         layout.addWidget(self.view, 1)
+        self.view.setMinimumHeight(self.view.verticalHeader().defaultSectionSize() * 5)
+        self.scroll_area = scrolling_layout(self, self.content)
+        self.setFocusProxy(self.view)  # the panel's key puts the keys in the orders list
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -158,16 +170,14 @@ class OrdersPanel(QWidget):
             self.view.resizeColumnToContents(column)
 
     def update_sales(self, sales: SalesState) -> None:
-        # Orders in other currencies are shown apart, never added into the show's GMV.
-        others = [
-            unbroken(format_money(amount, currency, current_language()))
+        # Orders in other currencies are shown apart, never added into the show's GMV: one
+        # amount a line, as the data board writes them.
+        amounts = [(sales.currency, sales.gmv)] + [
+            (currency, amount)
             for currency, amount in sales.gmv_by_currency
             if currency != sales.currency and amount
         ]
-        text = unbroken(format_money(sales.gmv, sales.currency, current_language()))
-        if others:
-            text += "  (+ " + ", ".join(others) + ")"
-        self.gmv_value.setText(text)
+        self.gmv_value.set_lines(amount_lines(amounts, sales.currency, current_language()))
         self.gmv_value.setToolTip(self.tr("Simulated audience") if sales.simulated else "")
         self.count_value.setText(format_number(sales.orders, current_language()))
         self._rejected = sales.rejected_items

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core.money import currency_digits, format_money, format_number
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import DealRow, ProductRow, ShowState
-from anchordesk.ui.words import deal_clock
+from anchordesk.ui.words import closed_bidi, deal_clock, fitted_parts, plain_tooltip
 
 
 class ProductPanel(QWidget):
@@ -70,6 +70,7 @@ class ProductPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._grid_host)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.viewport().installEventFilter(self)
 
         self._clear = QPushButton(self)
         self._clear.clicked.connect(self.clear_product_requested)
@@ -210,6 +211,12 @@ class ProductPanel(QWidget):
         self._lay_out_cards()
         self._fit_running()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._cards_scroll.viewport() and event.type() == QEvent.Type.Resize:
+            for product in self._products:
+                self._render_card(product)  # elided and wrapped for the list's new width
+        return super().eventFilter(watched, event)
+
     def _card_clicked(self, sku: str) -> None:
         card = self._cards[sku]
         card.setChecked(sku == self._on_screen)  # the engine's state decides, not the click
@@ -229,17 +236,23 @@ class ProductPanel(QWidget):
         else:
             stock = self.tr("%1 left").replace("%1", _count(product.stock_left))
         sold = self.tr("%1 sold").replace("%1", _count(product.units_sold))
+        # The card's text within the card: a long title ("京东自营 …", 96 characters) is
+        # elided (whole in the tool tip); the figures wrap between them, each whole. A button
+        # clips at its edge: the title and the units sold were cut without a mark.
+        room_px = self._card_text_px()
+        metrics = card.fontMetrics()
+        first = f"{prefix}{product.title}"
+        shown = metrics.elidedText(first, Qt.TextElideMode.ElideRight, room_px)
+        if shown != first:
+            shown = closed_bidi(shown)
+        price = format_money(product.price, self._currency_of(product), current_language())
+        figures = fitted_parts((price, stock, sold), " · ", room_px, metrics.horizontalAdvance)
         # "&" doubled: a button takes "R&D Kettle" as "RD Kettle" with Alt+D its key, and
         # Alt+D put that product on air (as "B&O" did with Alt+O).
-        title = product.title.replace("&", "&&")
-        text = (
-            f"{prefix}{title}\n"
-            f"{format_money(product.price, self._currency_of(product), current_language())}"
-            f" · {stock} · {sold}"
-        )
+        text = "\n".join([shown.replace("&", "&&"), *figures])
         if card.text() != text:
             card.setText(text)  # QPushButton never interprets markup
-            card.setToolTip("")
+            card.setToolTip(plain_tooltip(product.title) if shown != first else "")
         card.setAccessibleName(self.tr("Put %1 on screen").replace("%1", product.title))
         card.setChecked(product.sku == self._on_screen)
         staged = product.sku == self._staged and product.sku != self._on_screen
@@ -252,6 +265,14 @@ class ProductPanel(QWidget):
             )
         if card.styleSheet() != style:
             card.setStyleSheet(style)
+
+    def _card_text_px(self) -> int:
+        """The width a card's text has: its column of the list's view, less the card's
+        padding and frame."""
+        columns = max(1, self._columns)
+        spacing = self._grid.horizontalSpacing()
+        column_px = (self._cards_scroll.viewport().width() - spacing * (columns - 1)) // columns
+        return max(40, column_px - 2 * 8 - 2 * 3)
 
     def _currency_of(self, product: ProductRow) -> str:
         # A show may price a product in another currency than its own (a €69.99 kettle in a
