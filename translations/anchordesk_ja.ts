@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+233"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+241"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+250"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+254"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>%1 は約 %2 分で完売、このコーナーの終了前です</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+55"/>
         <source>No feed counts viewers</source>
         <translation>視聴者数を送るフィードがありません</translation>
     </message>
@@ -664,12 +664,12 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+158"/>
+        <location line="+143"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-155"/>
+        <location line="-140"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
@@ -679,7 +679,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+234"/>
+        <location line="+219"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
@@ -1284,7 +1284,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+45"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+46"/>
         <source>a URL is needed</source>
         <translation>URL が必要です</translation>
     </message>
@@ -1748,7 +1748,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-159"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-165"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>今すぐ再接続</translation>
@@ -1814,7 +1814,7 @@
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+31"/>
         <source>%1 free</source>
         <translation>空き %1</translation>
     </message>
@@ -2747,7 +2747,7 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+123"/>
         <source>the server ended the stream: {error}</source>
         <extracomment>How long an RTMP handshake may go unanswered before the server&apos;s port is looked at.</extracomment>
         <translation>サーバーがストリームを終了しました：{error}</translation>
@@ -3832,7 +3832,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+665"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+666"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
     </message>
@@ -3846,7 +3846,7 @@
         <translation type="vanished">{key} はリストではないため無視しました</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+74"/>
         <source>{key} is {value}, not an object; its defaults taken</source>
         <translation>{key} は {value} で、オブジェクトではありません。既定値を使います</translation>
     </message>
@@ -3916,7 +3916,7 @@
         <translation>feeds[{index}] とほか {count} 件は別のフィードと同じ id（&apos;{id}&apos;）です。それぞれに新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
     </message>
     <message>
-        <location line="+178"/>
+        <location line="+183"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>フィード {kind}（{url}）は使いません：{problem}。設定の「フィード」で URL を直してください</translation>
     </message>
@@ -3946,7 +3946,7 @@
         <translation>{path} を読み取れません：{reason}</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>{path} is not valid JSON; it is kept as {backup}</source>
         <translation>{path} は有効な JSON ではありません。{backup} として保存してあります</translation>
     </message>
@@ -4333,7 +4333,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+116"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+115"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -4379,7 +4379,7 @@
         <translation>{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+73"/>
         <source>the {what} is {length} characters long; at most {limit}</source>
         <translation>{what}が {length} 文字あります。上限は {limit} 文字です</translation>
     </message>
@@ -4464,8 +4464,8 @@
         <translation>{seconds} 秒は 1 日より長いです</translation>
     </message>
     <message>
-        <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+599"/>
+        <location line="+91"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+600"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4580,7 +4580,7 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
     </message>
     <message>
-        <location line="-330"/>
+        <location line="-334"/>
         <source>stock must not be negative (got {value})</source>
         <translation>在庫は負の数にできません（現在 {value}）</translation>
     </message>
@@ -4590,7 +4590,7 @@
         <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+334"/>
+        <location line="+338"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
     </message>
@@ -4625,12 +4625,12 @@
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="-387"/>
+        <location line="-391"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+465"/>
+        <location line="+469"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>
@@ -4797,7 +4797,7 @@
         <translation>数値ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+86"/>
         <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。ファイルを UTF-8 で保存してください</translation>
     </message>

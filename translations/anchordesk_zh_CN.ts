@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+233"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+241"/>
         <source>Microphone level</source>
         <translation>麦克风音量</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+250"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+254"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>%1 约 %2 分钟后售罄，早于本环节结束</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+55"/>
         <source>No feed counts viewers</source>
         <translation>没有数据源提供在线人数</translation>
     </message>
@@ -664,12 +664,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+158"/>
+        <location line="+143"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="-155"/>
+        <location line="-140"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
@@ -679,7 +679,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+234"/>
+        <location line="+219"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
@@ -1284,7 +1284,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+45"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+46"/>
         <source>a URL is needed</source>
         <translation>需要填写地址</translation>
     </message>
@@ -1748,7 +1748,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-159"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-165"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>立即重连</translation>
@@ -1814,7 +1814,7 @@
         <translation>已停止</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+31"/>
         <source>%1 free</source>
         <translation>可用 %1</translation>
     </message>
@@ -2747,7 +2747,7 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+123"/>
         <source>the server ended the stream: {error}</source>
         <extracomment>How long an RTMP handshake may go unanswered before the server&apos;s port is looked at.</extracomment>
         <translation>服务器结束了推流：{error}</translation>
@@ -3832,7 +3832,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+665"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+666"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
     </message>
@@ -3846,7 +3846,7 @@
         <translation type="vanished">{key} 不是列表，已忽略</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+74"/>
         <source>{key} is {value}, not an object; its defaults taken</source>
         <translation>{key} 为 {value}，不是对象；已使用其默认值</translation>
     </message>
@@ -3916,7 +3916,7 @@
         <translation>feeds[{index}] 及另外 {count} 项与另一个数据源的 id 相同（&apos;{id}&apos;）；已为每项分配新的 id 和独立的钥匙串条目：请在“设置 → 数据源”中检查它们的令牌</translation>
     </message>
     <message>
-        <location line="+178"/>
+        <location line="+183"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）未使用：{problem}；请在“设置 → 数据源”中更正其地址</translation>
     </message>
@@ -3946,7 +3946,7 @@
         <translation>无法读取 {path}：{reason}</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>{path} is not valid JSON; it is kept as {backup}</source>
         <translation>{path} 不是有效的 JSON；已保留为 {backup}</translation>
     </message>
@@ -4333,7 +4333,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+116"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+115"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -4379,7 +4379,7 @@
         <translation>{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+73"/>
         <source>the {what} is {length} characters long; at most {limit}</source>
         <translation>{what}长 {length} 个字符；最多 {limit} 个</translation>
     </message>
@@ -4464,8 +4464,8 @@
         <translation>{seconds} 秒超过一天</translation>
     </message>
     <message>
-        <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+599"/>
+        <location line="+91"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+600"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4580,7 +4580,7 @@
         <translation>{value} 不是 ISO 4217 货币代码（如 CNY）</translation>
     </message>
     <message>
-        <location line="-330"/>
+        <location line="-334"/>
         <source>stock must not be negative (got {value})</source>
         <translation>库存不能为负数（现为 {value}）</translation>
     </message>
@@ -4590,7 +4590,7 @@
         <translation>库存 {value} 超出范围：应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+334"/>
+        <location line="+338"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>共 {count} 个卖点；最多 {limit} 个</translation>
     </message>
@@ -4625,12 +4625,12 @@
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
     <message>
-        <location line="-387"/>
+        <location line="-391"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+465"/>
+        <location line="+469"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
     </message>
@@ -4797,7 +4797,7 @@
         <translation>不是数字：{value}</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+86"/>
         <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
         <translation>不是 UTF-8 文本：偏移 {offset} 处的字节 {byte}；请把文件存为 UTF-8</translation>
     </message>
