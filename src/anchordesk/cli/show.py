@@ -128,7 +128,8 @@ def run_check(path: Path, out: TextIO | None = None) -> int:
     for hit in hits[:_MAX_HITS_SHOWN]:
         _say(f"{path}: warning: {hit}", out)
     if len(hits) > _MAX_HITS_SHOWN:
-        _say(f"{path}: warning: … and {len(hits) - _MAX_HITS_SHOWN} more compliance hits", out)
+        more = Count(len(hits) - _MAX_HITS_SHOWN)  # grouped, as the total under it
+        _say(f"{path}: warning: … and {more} more compliance hits", out)
     if report.show is None:
         errors = len(report.errors)
         warnings = len(report.warnings)

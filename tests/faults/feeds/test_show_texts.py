@@ -105,7 +105,7 @@ def test_show_check_output_stays_bounded_for_a_script_full_of_hits(tmp_path: Pat
     assert run_check(write_show(tmp_path, data), out) == 2
     lines = out.getvalue().splitlines()
     assert len(lines) == 1 + 200 + 1 + 1  # the error, 200 hits, "… and N more", the total
-    assert lines[-2].endswith("warning: … and 4800 more compliance hits")
+    assert lines[-2].endswith("warning: … and 4,800 more compliance hits")
     assert lines[-1].endswith(
-        "1 error, 0 warnings, 5000 compliance hits: the show cannot be used as it is"
+        "1 error, 0 warnings, 5,000 compliance hits: the show cannot be used as it is"
     )
