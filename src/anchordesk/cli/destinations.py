@@ -21,6 +21,7 @@ import codecs
 import contextlib
 import getpass
 import os
+import re
 import select
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
@@ -45,8 +46,14 @@ from anchordesk.show.validate import shown, shown_literal
 KEY_ENVIRONMENT_VARIABLE = "ANCHORDESK_STREAM_KEY"
 
 
+#: ``scheme:`` followed by a ``/`` or a ``\`` (``rtmp:\\host\\app\\KEY``, ``rtmp:///app/KEY``): an
+#: address, however mistyped, and refused as one (its key masked); read as a saved name, it
+#: was quoted whole. A one-letter scheme is a Windows drive (``C:\\``), not an address.
+_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:[/\\]")
+
+
 def is_url(target: str) -> bool:
-    return "://" in target
+    return "://" in target or _URL_START.match(target.strip()) is not None
 
 
 def find_destination(settings: Settings, name: str) -> Destination:

@@ -31,7 +31,15 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import WSMsgType, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_exceptions import (
+    BadHttpMethod,
+    BadStatusLine,
+    HttpProcessingError,
+    InvalidHeader,
+    InvalidURLError,
+    LineTooLong,
+)
+from aiohttp.web_protocol import RequestHandler
 
 from anchordesk.control.commands import (
     COMMANDS,
@@ -101,6 +109,52 @@ class _OneLineBadRequests(logging.Filter):
 
 _request_log = logging.getLogger(__name__ + ".requests")
 _request_log.addFilter(_OneLineBadRequests())
+
+#: What of a request aiohttp's parser refused, said without its bytes (most specific first).
+_MALFORMED_PARTS: tuple[tuple[type[HttpProcessingError], str], ...] = (
+    (LineTooLong, "a line is too long"),
+    (BadHttpMethod, "the method"),
+    (InvalidURLError, "the URL"),
+    (BadStatusLine, "the request line"),
+    (InvalidHeader, "a header"),
+)
+
+
+class _OneLineErrors(RequestHandler):
+    """aiohttp's connection, answering a request its parser refuses (a bad byte in the URL or
+    a header, ``HTTP/9.9``, a Content-Length that is no number) with the API's one JSON line.
+
+    aiohttp's own answer was several lines of plain text quoting the request line or header
+    it read: ``?token=`` and ``Authorization: Bearer …`` were sent back, where no answer may
+    carry the token, and a script could not read it. The peer is taken from the connection:
+    the log line said "from ?" (the request the error is answered for is a dummy one)."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if not isinstance(exc, HttpProcessingError):
+            return super().handle_error(request, status, exc, message)
+        peername = self.transport.get_extra_info("peername") if self.transport else None
+        peer = peername[0] if isinstance(peername, tuple) and peername else "?"
+        # Not HTTP at all (a TLS client, a scanner on the port) is said at DEBUG, as aiohttp does.
+        self.logger.log(
+            logging.DEBUG if isinstance(exc, BadHttpMethod) else logging.INFO,
+            "remote control: refused a malformed request from %s (%s, HTTP %s)",
+            peer,
+            type(exc).__name__,
+            status,
+        )
+        if request.writer.output_size > 0:  # as aiohttp: the connection is broken
+            raise ConnectionError("an answer was sent already; cannot send the error")
+        part = next((said for kind, said in _MALFORMED_PARTS if isinstance(exc, kind)), "")
+        response = _error(status, f"malformed request: {part or 'not readable as HTTP/1.1'}")
+        response.force_close()
+        return response
+
 
 MAX_BODY_BYTES = 16 * 1024  # a command is a few hundred bytes
 TICK_S = 0.1  # at most ten state messages a second
@@ -466,7 +520,9 @@ class ControlServer:
                     )
                 self.refused_connections += 1
                 return _Refused()
-            return server()
+            # aiohttp's own connection (server()), answering what its parser refuses with the
+            # API's one line (_OneLineErrors).
+            return _OneLineErrors(server, loop=server._loop, **server._kwargs)
 
         try:
             self._listener = await asyncio.get_running_loop().create_server(

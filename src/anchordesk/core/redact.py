@@ -86,8 +86,13 @@ def _is_streaming(scheme: str) -> bool:
     return scheme.lower() in STREAMING_SCHEMES
 
 
-def _masked_segments(scheme: str, path: str) -> list[bool]:
-    """For each segment of ``path.split('/')``: is it a secret (rule 2)?"""
+def _masked_segments(scheme: str, path: str, *, reread: bool = False) -> list[bool]:
+    """For each segment of ``path.split('/')``: is it a secret (rule 2)?
+
+    ``reread``: the host was read from text that did not follow ``//`` (``rtmp:///live2/KEY``,
+    :func:`_split`). Every other reader (``urlsplit``, ``validate_url``) reads no server there
+    and the path ``/live2/KEY``, whose last segment is the key: it is masked by that reading
+    too (read only as host ``live2`` and application ``KEY``, the key was printed whole)."""
     segments = path.split("/")
     named = [index for index, segment in enumerate(segments) if segment]
     secret = [False] * len(segments)
@@ -100,7 +105,7 @@ def _masked_segments(scheme: str, path: str) -> list[bool]:
             # An encoded slash (``live%2FKEY``) is one segment to FFmpeg, "app/KEY" to the
             # person who wrote it: what follows it is a key by this same rule.
             lone = segments[named[0]]
-            secret[named[0]] = looks_like_key(lone) or "/" in unquote(lone).strip("/")
+            secret[named[0]] = reread or looks_like_key(lone) or "/" in unquote(lone).strip("/")
         for index in named[1:]:
             secret[index] = True
     else:
@@ -206,7 +211,10 @@ def _split(url: str) -> tuple[SplitResult, str]:
     slashes = rest[: len(rest) - len(rest.lstrip("/\\"))]
     if not rest[len(slashes) :]:
         return parts, "//"
-    return urlsplit(f"{parts.scheme}://{rest[len(slashes) :]}"), slashes
+    # A backslash counts as a "/" here too: "rtmp:\\host\\app\\KEY" (a Windows path's
+    # spelling) was read with "host\\app\\KEY" as the server's name, the key in it.
+    authority_on = rest[len(slashes) :].replace("\\", "/")
+    return urlsplit(f"{parts.scheme}://{authority_on}"), slashes
 
 
 def user_info_cut_short(url: str) -> bool:
@@ -234,7 +242,7 @@ def mask_url(url: str) -> str:
     if "@" in netloc and netloc.rsplit("@", 1)[0] != _PLACEHOLDER_LOGIN:
         netloc = _MASK + "@" + netloc.rsplit("@", 1)[1]
     segments = parts.path.split("/")
-    secret = _masked_segments(scheme, parts.path)
+    secret = _masked_segments(scheme, parts.path, reread=slashes != "//")
     path = "/".join(
         _MASK if hidden else _with_masked_parameters(scheme, segment)
         for segment, hidden in zip(segments, secret, strict=True)
@@ -300,7 +308,7 @@ def url_secrets(url: str) -> list[str]:
     for :func:`mask_secrets` on text that quotes the URL or its parts (FFmpeg's log lines
     print the key alone: ``fname = KEY``)."""
     try:
-        parts, _ = _split(url)
+        parts, slashes = _split(url)
     except ValueError:
         return [url] if len(url) >= 4 else []
     found: set[str] = {url}
@@ -308,9 +316,8 @@ def url_secrets(url: str) -> list[str]:
         userinfo = parts.netloc.rsplit("@", 1)[0]
         found.update({userinfo, *userinfo.split(":", 1)})
     segments = parts.path.split("/")
-    hidden = [
-        s for s, h in zip(segments, _masked_segments(parts.scheme, parts.path), strict=True) if h
-    ]
+    secret = _masked_segments(parts.scheme, parts.path, reread=slashes != "//")
+    hidden = [s for s, h in zip(segments, secret, strict=True) if h]
     if hidden:
         found.update(hidden)
         first = segments.index(hidden[0])
@@ -511,10 +518,11 @@ def mask_pasted_address(text: str) -> str:
     path (``host/app/KEY``, ``rtmp//host/app/KEY``, ``rtmps;//host/app/KEY``): a server and
     its key pasted without their scheme, or with the scheme misspelt, were quoted whole in the
     error, in the log and on stderr."""
-    kept, slash, last = text.rstrip("/").rpartition("/")
+    read = text.replace("\\", "/")  # a backslash is a "/" to the one rule (``host\\app\\KEY``)
+    kept, slash, last = read.rstrip("/").rpartition("/")
     if not slash or not kept.strip("/") or not last:
         return text
-    return f"{kept}/{_MASK}"
+    return f"{text[: len(kept) + 1]}{_MASK}"
 
 
 def mask_urls(text: str) -> str:
