@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -26,6 +26,7 @@ from anchordesk.feeds.parsing import (
     currency_as_sent,
     fields_of,
     iso_time,
+    json_shown,
     load_json,
     money,
     optional_id,
@@ -43,7 +44,7 @@ from anchordesk.feeds.poller import (
     Page,
     http_date,
 )
-from anchordesk.feeds.shopify_graphql_orders import refund_key, too_large_alone
+from anchordesk.feeds.shopify_graphql_orders import refund_key, shopify_number, too_large_alone
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -62,18 +63,25 @@ _CURSOR_SEPARATOR = "|"
 _MOST_ID = 2**63 - 1
 
 
-def _shopify_id(value: object) -> TypeGuard[int]:
-    """Whether ``value`` can be a Shopify order id. One past 64 bits (2^64, a 401-digit
-    integer: JSON allows any) moved ``since_id`` past every order the shop will ever make, and
-    no order after it was read for the rest of the show."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MOST_ID
+def _shopify_id(value: object) -> int | None:
+    """``value`` as a Shopify id (of an order, a refund, a line item, ``since_id``), by the
+    one rule of both APIs (:func:`shopify_number`: an integer or a decimal string, 1 to
+    2^63 - 1), or None. One past 64 bits (2^64, a 401-digit integer: JSON allows any) moved
+    ``since_id`` past every order the shop will ever make; an id sent as a string
+    (``"5001"``, what JavaScript proxies do with 64-bit ids) was "no id", ``since_id`` never
+    moved and the feed asked its first page for the whole show."""
+    number = shopify_number(value)
+    return int(number) if number else None
 
 
 def _id_problem(order_id: object) -> str:
-    """Why ``order_id`` is no Shopify order id. An id of 0 or -1 was said "id past 64 bits"."""
-    if not isinstance(order_id, int) or isinstance(order_id, bool):
+    """Why ``order_id`` is no Shopify order id. An id of 0 or -1 was said "id past 64 bits";
+    one sent (``"abc"``, ``true``) was said "no id"."""
+    if order_id is None:
         return "no id"
-    return "id past 64 bits" if order_id > _MOST_ID else f"id {order_id} is not an order id"
+    if isinstance(order_id, int) and not isinstance(order_id, bool) and order_id > _MOST_ID:
+        return "id past 64 bits"
+    return f"id {json_shown(order_id)} is not an order id"
 
 
 def _next_link(response: httpx.Response) -> str | None:
@@ -230,10 +238,7 @@ class ShopifyOrdersAdapter:
             # session_feeds.py shopify_shop). Its orders from the start (each kept once), its
             # changes from there.
             return 0, since
-        if not since.isdecimal() or len(since) > len(str(_MOST_ID)):
-            return 0, updated
-        number = int(since)
-        return (number if _shopify_id(number) else 0), updated
+        return _shopify_id(since) or 0, updated
 
     def request(self, cursor: str | None) -> FeedRequest:
         self._asking_token = self.token.due()
@@ -424,8 +429,7 @@ class ShopifyOrdersAdapter:
                 why = too_large_alone() if ids_only else error
                 items.append(unreadable_item(self.source, raw, why, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
-                raw_id = fields_of(raw).get("id")
-                if _shopify_id(raw_id):
+                if (raw_id := _shopify_id(fields_of(raw).get("id"))) is not None:
                     highest = max(highest, raw_id)
                 continue
             items.append(order)
@@ -607,9 +611,9 @@ class ShopifyOrdersAdapter:
         return max(self.default_interval_s, excess / _SHOPIFY_LEAK_PER_S)
 
     def _order(self, raw: Mapping[str, Any]) -> Order:
-        order_id = raw["id"]
-        if not _shopify_id(order_id):
-            raise ValueError(_id_problem(order_id))
+        order_id = _shopify_id(raw.get("id"))
+        if order_id is None:
+            raise ValueError(_id_problem(raw.get("id")))
         lines = []
         for line in raw.get("line_items") or []:
             quantity = quantity_as_sent(line["quantity"])
@@ -666,9 +670,9 @@ class ShopifyOrdersAdapter:
             # Nothing to read: an order without an id was also kept as a rejected update
             # when the updates window read it again (4 rejected items for 3 orders).
             return []
-        order_id = raw["id"]
-        if not _shopify_id(order_id):
-            raise ValueError(_id_problem(order_id))
+        order_id = _shopify_id(raw.get("id"))
+        if order_id is None:
+            raise ValueError(_id_problem(raw.get("id")))
         updates: list[OrderUpdate] = []
         cancelled_at = raw.get("cancelled_at")
         if cancelled_at:
@@ -683,16 +687,17 @@ class ShopifyOrdersAdapter:
                 )
             )
         sku_by_line = {
-            line.get("id"): as_text(line.get("sku")).strip() for line in raw.get("line_items") or []
+            _shopify_id(line.get("id")): as_text(line.get("sku")).strip()
+            for line in raw.get("line_items") or []
         }
         for position, refund in enumerate(raw.get("refunds") or [], start=1):
             # Read as every feed reads an id an item may name: a null id is none, not "None",
             # under which a second refund of the order was "sent again" and not counted; true
             # or an object is no id (not "True"). One without an id is keyed by its place in
             # the order's refunds, as GraphQL's (refund_key).
-            refund_id = refund_key(
-                optional_id(refund.get("id"), "refund id"), position, refund.get("id")
-            )
+            given = optional_id(refund.get("id"), "refund id")
+            # 7001 and "7001" are one refund (the one id rule of both APIs).
+            refund_id = refund_key(shopify_number(given) or given, position, refund.get("id"))
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
@@ -714,7 +719,7 @@ class ShopifyOrdersAdapter:
                 sku = (
                     as_text(nested.get("sku")).strip()
                     if isinstance(nested, dict)
-                    else sku_by_line.get(item.get("line_item_id"), "")
+                    else sku_by_line.get(_shopify_id(item.get("line_item_id")), "")
                 )
                 lines.append(RefundLine(sku, quantity))
             updates.append(
