@@ -6,6 +6,7 @@ fix."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import anchordesk.feeds.shopify as shopify_rest
 from anchordesk.store.report import build_report
 
 from ..feed_parts import shopify_until
+from ..shop_parts import BothApis
 
 
 def _report(session: Path) -> dict[str, Any]:
@@ -72,3 +74,36 @@ def test_rest_ids_sent_as_strings_are_read_and_move_since_id(
     assert report["rejected"] == []
     assert report["gmv_by_currency"] == {"USD": "40.00"}
     assert str(ids[2]) in asked  # the second page asked past the first
+
+
+def _cursors(session: Path) -> list[str]:
+    with sqlite3.connect(session) as db:
+        return [row[0] for row in db.execute("SELECT cursor FROM cursors")]
+
+
+def test_graphql_after_a_rest_cursor_stores_its_own_and_stops_reading_all_again(
+    tmp_path: Path,
+) -> None:
+    """F7/2 (A): a session read through REST (cursor "5001|2026-…") continued through GraphQL.
+    GraphQL compared its newest updatedAt with the cursor as text ("2026-…" is never past
+    "5001|…"): it never stored a cursor, and every poll asked again for every order since the
+    switch. Now the times are compared as times: its own cursor is stored and the next window
+    asks from the newest order read."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        shop.add_order([("MUG", 1, "5.00")])
+        shopify_until(shop.rest_url, shop.static_token, session, lambda: len(shop.requests) >= 6)
+        assert [cursor.partition("|")[0] for cursor in _cursors(session)] == ["5001"]
+        for _ in range(3):
+            shop.add_order([("CAP", 1, "7.00")])
+        asked = len(shop.requests)
+        shopify_until(
+            shop.shop_url, shop.static_token, session, lambda: len(shop.requests) >= asked + 10
+        )
+        newest = max(order.updated for order in shop.orders).strftime("%Y-%m-%dT%H:%M:%SZ")
+        last_filter = shop.queries[-1].get("variables", {}).get("query", "")
+    (cursor,) = _cursors(session)
+    assert "|" not in cursor and cursor == newest
+    assert f"updated_at:>='{newest}'" in last_filter
+    report = _report(session)
+    assert (report["orders"], report["gmv_by_currency"]) == (4, {"USD": "26.00"})
