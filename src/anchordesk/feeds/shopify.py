@@ -712,6 +712,15 @@ class ShopifyOrdersAdapter:
                 # never summed across currencies, so the refund is not read (kept, with why).
                 raise ValueError(f"refund {refund_id} in {', '.join(sorted(currencies))} at once")
             refund_currency = currencies.pop() if currencies else currency
+            if refund_currency != currency and amount:
+                # Paid in another currency than the shop's (Shopify Markets): the refund's
+                # transactions are in the customer's (presentment) one, the order in the
+                # shop's. Read in shop money, as GraphQL reads totalRefundedSet.shopMoney: a
+                # $5.00 refund paid as EUR 4.60 was rejected, GMV $20.00 for $15.00 (and
+                # $15.00 read through GraphQL, the same shop).
+                in_shop_money = _shop_money_refunded(refund, currency)
+                if in_shop_money is not None:
+                    amount, refund_currency = in_shop_money, currency
             lines = []
             for item in refund.get("refund_line_items") or []:
                 quantity = quantity_as_sent(item["quantity"], "refund quantity")
@@ -735,6 +744,33 @@ class ShopifyOrdersAdapter:
                 )
             )
         return updates
+
+
+def _set_in(money_set: object, currency: str) -> Decimal | None:
+    """A REST ``*_set``'s ``shop_money`` amount when it is in ``currency``; None when absent."""
+    shop = fields_of(money_set).get("shop_money") if isinstance(money_set, dict) else None
+    if not isinstance(shop, dict) or currency_as_sent(shop.get("currency_code")) != currency:
+        return None
+    return money(shop["amount"])
+
+
+def _shop_money_refunded(refund: Mapping[str, Any], currency: str) -> Decimal | None:
+    """A REST refund's amount in the shop's money (``currency``), from its shop-money sets as
+    Shopify writes them: its lines' ``subtotal_set`` and ``total_tax_set``, less its
+    ``order_adjustments``' ``amount_set`` and ``tax_amount_set`` (a shipping refund is a
+    negative adjustment, a refund below its lines' worth a positive one). None when the
+    refund holds none of them (then its transactions' currency is said)."""
+    total = Decimal(0)
+    found = False
+    for item in refund.get("refund_line_items") or []:
+        for name in ("subtotal_set", "total_tax_set"):
+            if (part := _set_in(item.get(name), currency)) is not None:
+                total, found = total + part, True
+    for adjustment in refund.get("order_adjustments") or []:
+        for name in ("amount_set", "tax_amount_set"):
+            if (part := _set_in(adjustment.get(name), currency)) is not None:
+                total, found = total - part, True
+    return total if found else None
 
 
 # Pages read below a limit found past the size cap before a larger page is tried again.

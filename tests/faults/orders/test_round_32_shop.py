@@ -107,3 +107,53 @@ def test_graphql_after_a_rest_cursor_stores_its_own_and_stops_reading_all_again(
     assert f"updated_at:>='{newest}'" in last_filter
     report = _report(session)
     assert (report["orders"], report["gmv_by_currency"]) == (4, {"USD": "26.00"})
+
+
+def _money_set(shop: str, presentment: str) -> dict[str, Any]:
+    return {
+        "shop_money": {"amount": shop, "currency_code": "USD"},
+        "presentment_money": {"amount": presentment, "currency_code": "EUR"},
+    }
+
+
+def _paid_in_euros(shop: BothApis, order: int) -> None:
+    """Order ``order`` (one refund: $5.00 of a $10.00 unit) as Shopify's REST writes it when
+    the customer paid in EUR (Shopify Markets): the order in the shop's USD, its refund's
+    transaction in the customer's EUR (4.60), its lines and the discrepancy with both."""
+    with shop.rest.lock:
+        raw = shop.rest._order(order)
+        raw["presentment_currency"] = "EUR"
+        refund = raw["refunds"][-1]
+        for transaction in refund["transactions"]:
+            transaction["currency"], transaction["amount"] = "EUR", "4.60"
+        for item in refund["refund_line_items"]:
+            item["subtotal_set"] = _money_set("10.00", "9.20")
+            item["total_tax_set"] = _money_set("0.00", "0.00")
+        refund["order_adjustments"] = [
+            {
+                "kind": "refund_discrepancy",
+                "amount": "5.00",
+                "amount_set": _money_set("5.00", "4.60"),
+                "tax_amount_set": _money_set("0.00", "0.00"),
+            }
+        ]
+
+
+@pytest.mark.parametrize("api", ["rest", "graphql"])
+def test_a_refund_paid_in_another_currency_is_counted_in_the_shops_by_both_apis(
+    tmp_path: Path, api: str
+) -> None:
+    """F1/3 (A): a shop in USD, a customer paying in EUR. A $5.00 refund (EUR 4.60 to the
+    customer) read through REST was rejected "refunded in EUR for an order in USD": GMV
+    $20.00, and $15.00 through GraphQL (totalRefundedSet.shopMoney), the same shop. Now REST
+    reads it in shop money too: $15.00 by both, nothing rejected."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        order = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(order, "5.00", [("MUG", 1)])
+        _paid_in_euros(shop, order)
+        url = shop.rest_url if api == "rest" else shop.shop_url
+        shopify_until(url, shop.static_token, session, lambda: len(shop.requests) >= 6)
+    report = _report(session)
+    assert (report["orders"], report["gmv_by_currency"]) == (1, {"USD": "15.00"})
+    assert report["rejected"] == []
