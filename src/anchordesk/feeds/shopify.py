@@ -662,7 +662,8 @@ class ShopifyOrdersAdapter:
     def _updates(self, raw: Mapping[str, Any], currency: str) -> list[OrderUpdate]:
         """An order's ``cancelled_at`` and ``refunds`` (Shopify's Order resource) as updates.
 
-        A refund's amount is the sum of its successful ``refund`` transactions; its units are
+        A refund's amount is the sum of its successful ``refund`` transactions (one with a
+        ``refund`` transaction still pending is not sent until it settles); its units are
         its ``refund_line_items`` (the SKU read from the nested ``line_item``, else from the
         order's line of that ``line_item_id``).
         """
@@ -698,6 +699,16 @@ class ShopifyOrdersAdapter:
             given = optional_id(refund.get("id"), "refund id")
             # 7001 and "7001" are one refund (the one id rule of both APIs).
             refund_id = refund_key(shopify_number(given) or given, position, refund.get("id"))
+            if any(
+                fields_of(transaction).get("kind") == "refund"
+                and fields_of(transaction).get("status") == "pending"
+                for transaction in refund.get("transactions") or []
+            ):
+                # Its money not yet returned: sent once it is settled (Shopify moves the
+                # order's updated_at then, and the updates window reads it again). Sent
+                # pending, it was a $0.00 refund, and its settled copy rejected as
+                # update_changed ("the first copy counts"): GMV never took the $5.00 off.
+                continue
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:

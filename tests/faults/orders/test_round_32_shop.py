@@ -157,3 +157,30 @@ def test_a_refund_paid_in_another_currency_is_counted_in_the_shops_by_both_apis(
     report = _report(session)
     assert (report["orders"], report["gmv_by_currency"]) == (1, {"USD": "15.00"})
     assert report["rejected"] == []
+
+
+def test_a_rest_refund_read_while_pending_is_counted_once_it_settles(tmp_path: Path) -> None:
+    """F2/4 (A): a $5.00 refund read first with its transaction pending was kept as a $0.00
+    refund; settled, it came again with $5.00 and was rejected as update_changed ("the first
+    copy counts"): GMV $20.00 for $15.00 for the rest of the show. Now a refund is sent once
+    none of its refund transactions is pending."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        order = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(order, "5.00", [("MUG", 1)])
+        with shop.rest.lock:
+            transaction = shop.rest._order(order)["refunds"][-1]["transactions"][0]
+            transaction["status"] = "pending"
+        shopify_until(shop.rest_url, shop.static_token, session, lambda: len(shop.requests) >= 6)
+        assert _report(session)["gmv_by_currency"] == {"USD": "20.00"}
+        with shop.rest.lock:
+            transaction["status"] = "success"  # the payment goes through: the order moves
+        shop.orders[order - 5001].updated = shop._tick()
+        shop._same_times(order)
+        asked = len(shop.requests)
+        shopify_until(
+            shop.rest_url, shop.static_token, session, lambda: len(shop.requests) >= asked + 6
+        )
+    report = _report(session)
+    assert (report["orders"], report["gmv_by_currency"]) == (1, {"USD": "15.00"})
+    assert report["rejected"] == []
