@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -26,6 +26,7 @@ from anchordesk.feeds.parsing import (
     currency_as_sent,
     fields_of,
     iso_time,
+    json_shown,
     load_json,
     money,
     optional_id,
@@ -43,7 +44,7 @@ from anchordesk.feeds.poller import (
     Page,
     http_date,
 )
-from anchordesk.feeds.shopify_graphql_orders import refund_key, too_large_alone
+from anchordesk.feeds.shopify_graphql_orders import refund_key, shopify_number, too_large_alone
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -62,18 +63,25 @@ _CURSOR_SEPARATOR = "|"
 _MOST_ID = 2**63 - 1
 
 
-def _shopify_id(value: object) -> TypeGuard[int]:
-    """Whether ``value`` can be a Shopify order id. One past 64 bits (2^64, a 401-digit
-    integer: JSON allows any) moved ``since_id`` past every order the shop will ever make, and
-    no order after it was read for the rest of the show."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MOST_ID
+def _shopify_id(value: object) -> int | None:
+    """``value`` as a Shopify id (of an order, a refund, a line item, ``since_id``), by the
+    one rule of both APIs (:func:`shopify_number`: an integer or a decimal string, 1 to
+    2^63 - 1), or None. One past 64 bits (2^64, a 401-digit integer: JSON allows any) moved
+    ``since_id`` past every order the shop will ever make; an id sent as a string
+    (``"5001"``, what JavaScript proxies do with 64-bit ids) was "no id", ``since_id`` never
+    moved and the feed asked its first page for the whole show."""
+    number = shopify_number(value)
+    return int(number) if number else None
 
 
 def _id_problem(order_id: object) -> str:
-    """Why ``order_id`` is no Shopify order id. An id of 0 or -1 was said "id past 64 bits"."""
-    if not isinstance(order_id, int) or isinstance(order_id, bool):
+    """Why ``order_id`` is no Shopify order id. An id of 0 or -1 was said "id past 64 bits";
+    one sent (``"abc"``, ``true``) was said "no id"."""
+    if order_id is None:
         return "no id"
-    return "id past 64 bits" if order_id > _MOST_ID else f"id {order_id} is not an order id"
+    if isinstance(order_id, int) and not isinstance(order_id, bool) and order_id > _MOST_ID:
+        return "id past 64 bits"
+    return f"id {json_shown(order_id)} is not an order id"
 
 
 def _next_link(response: httpx.Response) -> str | None:
@@ -230,10 +238,7 @@ class ShopifyOrdersAdapter:
             # session_feeds.py shopify_shop). Its orders from the start (each kept once), its
             # changes from there.
             return 0, since
-        if not since.isdecimal() or len(since) > len(str(_MOST_ID)):
-            return 0, updated
-        number = int(since)
-        return (number if _shopify_id(number) else 0), updated
+        return _shopify_id(since) or 0, updated
 
     def request(self, cursor: str | None) -> FeedRequest:
         self._asking_token = self.token.due()
@@ -424,8 +429,7 @@ class ShopifyOrdersAdapter:
                 why = too_large_alone() if ids_only else error
                 items.append(unreadable_item(self.source, raw, why, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
-                raw_id = fields_of(raw).get("id")
-                if _shopify_id(raw_id):
+                if (raw_id := _shopify_id(fields_of(raw).get("id"))) is not None:
                     highest = max(highest, raw_id)
                 continue
             items.append(order)
@@ -607,9 +611,9 @@ class ShopifyOrdersAdapter:
         return max(self.default_interval_s, excess / _SHOPIFY_LEAK_PER_S)
 
     def _order(self, raw: Mapping[str, Any]) -> Order:
-        order_id = raw["id"]
-        if not _shopify_id(order_id):
-            raise ValueError(_id_problem(order_id))
+        order_id = _shopify_id(raw.get("id"))
+        if order_id is None:
+            raise ValueError(_id_problem(raw.get("id")))
         lines = []
         for line in raw.get("line_items") or []:
             quantity = quantity_as_sent(line["quantity"])
@@ -658,7 +662,8 @@ class ShopifyOrdersAdapter:
     def _updates(self, raw: Mapping[str, Any], currency: str) -> list[OrderUpdate]:
         """An order's ``cancelled_at`` and ``refunds`` (Shopify's Order resource) as updates.
 
-        A refund's amount is the sum of its successful ``refund`` transactions; its units are
+        A refund's amount is the sum of its successful ``refund`` transactions (one with a
+        ``refund`` transaction still pending is not sent until it settles); its units are
         its ``refund_line_items`` (the SKU read from the nested ``line_item``, else from the
         order's line of that ``line_item_id``).
         """
@@ -666,9 +671,9 @@ class ShopifyOrdersAdapter:
             # Nothing to read: an order without an id was also kept as a rejected update
             # when the updates window read it again (4 rejected items for 3 orders).
             return []
-        order_id = raw["id"]
-        if not _shopify_id(order_id):
-            raise ValueError(_id_problem(order_id))
+        order_id = _shopify_id(raw.get("id"))
+        if order_id is None:
+            raise ValueError(_id_problem(raw.get("id")))
         updates: list[OrderUpdate] = []
         cancelled_at = raw.get("cancelled_at")
         if cancelled_at:
@@ -683,16 +688,27 @@ class ShopifyOrdersAdapter:
                 )
             )
         sku_by_line = {
-            line.get("id"): as_text(line.get("sku")).strip() for line in raw.get("line_items") or []
+            _shopify_id(line.get("id")): as_text(line.get("sku")).strip()
+            for line in raw.get("line_items") or []
         }
         for position, refund in enumerate(raw.get("refunds") or [], start=1):
             # Read as every feed reads an id an item may name: a null id is none, not "None",
             # under which a second refund of the order was "sent again" and not counted; true
             # or an object is no id (not "True"). One without an id is keyed by its place in
             # the order's refunds, as GraphQL's (refund_key).
-            refund_id = refund_key(
-                optional_id(refund.get("id"), "refund id"), position, refund.get("id")
-            )
+            given = optional_id(refund.get("id"), "refund id")
+            # 7001 and "7001" are one refund (the one id rule of both APIs).
+            refund_id = refund_key(shopify_number(given) or given, position, refund.get("id"))
+            if any(
+                fields_of(transaction).get("kind") == "refund"
+                and fields_of(transaction).get("status") == "pending"
+                for transaction in refund.get("transactions") or []
+            ):
+                # Its money not yet returned: sent once it is settled (Shopify moves the
+                # order's updated_at then, and the updates window reads it again). Sent
+                # pending, it was a $0.00 refund, and its settled copy rejected as
+                # update_changed ("the first copy counts"): GMV never took the $5.00 off.
+                continue
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
@@ -707,6 +723,15 @@ class ShopifyOrdersAdapter:
                 # never summed across currencies, so the refund is not read (kept, with why).
                 raise ValueError(f"refund {refund_id} in {', '.join(sorted(currencies))} at once")
             refund_currency = currencies.pop() if currencies else currency
+            if refund_currency != currency and amount:
+                # Paid in another currency than the shop's (Shopify Markets): the refund's
+                # transactions are in the customer's (presentment) one, the order in the
+                # shop's. Read in shop money, as GraphQL reads totalRefundedSet.shopMoney: a
+                # $5.00 refund paid as EUR 4.60 was rejected, GMV $20.00 for $15.00 (and
+                # $15.00 read through GraphQL, the same shop).
+                in_shop_money = _shop_money_refunded(refund, currency)
+                if in_shop_money is not None:
+                    amount, refund_currency = in_shop_money, currency
             lines = []
             for item in refund.get("refund_line_items") or []:
                 quantity = quantity_as_sent(item["quantity"], "refund quantity")
@@ -714,7 +739,7 @@ class ShopifyOrdersAdapter:
                 sku = (
                     as_text(nested.get("sku")).strip()
                     if isinstance(nested, dict)
-                    else sku_by_line.get(item.get("line_item_id"), "")
+                    else sku_by_line.get(_shopify_id(item.get("line_item_id")), "")
                 )
                 lines.append(RefundLine(sku, quantity))
             updates.append(
@@ -730,6 +755,33 @@ class ShopifyOrdersAdapter:
                 )
             )
         return updates
+
+
+def _set_in(money_set: object, currency: str) -> Decimal | None:
+    """A REST ``*_set``'s ``shop_money`` amount when it is in ``currency``; None when absent."""
+    shop = fields_of(money_set).get("shop_money") if isinstance(money_set, dict) else None
+    if not isinstance(shop, dict) or currency_as_sent(shop.get("currency_code")) != currency:
+        return None
+    return money(shop["amount"])
+
+
+def _shop_money_refunded(refund: Mapping[str, Any], currency: str) -> Decimal | None:
+    """A REST refund's amount in the shop's money (``currency``), from its shop-money sets as
+    Shopify writes them: its lines' ``subtotal_set`` and ``total_tax_set``, less its
+    ``order_adjustments``' ``amount_set`` and ``tax_amount_set`` (a shipping refund is a
+    negative adjustment, a refund below its lines' worth a positive one). None when the
+    refund holds none of them (then its transactions' currency is said)."""
+    total = Decimal(0)
+    found = False
+    for item in refund.get("refund_line_items") or []:
+        for name in ("subtotal_set", "total_tax_set"):
+            if (part := _set_in(item.get(name), currency)) is not None:
+                total, found = total + part, True
+    for adjustment in refund.get("order_adjustments") or []:
+        for name in ("amount_set", "tax_amount_set"):
+            if (part := _set_in(adjustment.get(name), currency)) is not None:
+                total, found = total - part, True
+    return total if found else None
 
 
 # Pages read below a limit found past the size cap before a larger page is tried again.

@@ -126,6 +126,19 @@ def rest_cursor_read(cursor: str) -> str:
     return "" if since.isdecimal() else cursor
 
 
+def later_than_cursor(high: str, cursor: str | None) -> bool:
+    """Whether ``high`` (the newest ``updatedAt`` read) is later than the stored cursor's
+    time (:func:`rest_cursor_read`: REST's ``"SINCE_ID|UPDATED_AT"`` too), compared as times.
+    Compared as text, ``"2026-…"`` was never past REST's ``"5001|…"``: a session read
+    through REST and continued through GraphQL never stored a GraphQL cursor, and every poll
+    read again every order since the switch."""
+    new = iso_time(high)
+    if new is None:
+        return False
+    stored = iso_time(rest_cursor_read(cursor or ""))
+    return stored is None or new > stored
+
+
 class ShopifyGraphQLOrdersAdapter:
     """Orders and their cancellations and refunds, from ``POST …/graphql.json``.
 
@@ -732,14 +745,12 @@ class ShopifyGraphQLOrdersAdapter:
         high = self._window_high
         if self.again.rest_of:
             high = min(high, self.again.first_updated())
-        if high <= (cursor or ""):
-            return None
-        return high
+        return high if later_than_cursor(high, cursor) else None
 
     def _end_window(self, cursor: str | None) -> str | None:
         """The window is read whole: the cursor to store (None: unchanged)."""
         self._page_after = None
-        new_cursor = self._window_high if self._window_high > (cursor or "") else None
+        new_cursor = self._window_high if later_than_cursor(self._window_high, cursor) else None
         self._window_high = ""
         self._window_read.clear()
         self._window_from = ""

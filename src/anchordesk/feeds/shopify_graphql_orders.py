@@ -50,9 +50,11 @@ def legacy_id(gid: object) -> str:
 _MOST_ORDER_NUMBER = 2**63 - 1
 
 
-def _number(value: object) -> str:
-    """``value`` as an order number (a whole number from 1 to 2^63 - 1, as a string or an
-    integer), or ""."""
+def shopify_number(value: object) -> str:
+    """``value`` as a Shopify id (a whole number from 1 to 2^63 - 1, as a string or an
+    integer), or "": the one id rule of both APIs (orders, refunds, line items, since_id).
+    REST took only JSON integers: a proxy writing ids as strings (``"5001"``, as JavaScript
+    ones do with 64-bit ids) had every order rejected as "no id" and since_id never moved."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         return ""
     text = str(value).strip()
@@ -68,7 +70,9 @@ def order_number(node: object) -> str:
     whose ``id`` named another order (``gid://shopify/Order/5001`` on order 5002) was read as
     that one, and never counted nor rejected; ``-1`` or 5,000 digits were kept as its id."""
     fields = fields_of(node)
-    return _number(fields.get("legacyResourceId")) or _number(legacy_id(fields.get("id")))
+    return shopify_number(fields.get("legacyResourceId")) or shopify_number(
+        legacy_id(fields.get("id"))
+    )
 
 
 def refund_key(given: str, position: int, sent: object) -> str:

@@ -317,12 +317,13 @@ class _IdsAs(ShopifyOrdersServer):
 def test_rest_orders_without_a_readable_id_are_each_rejected_once_with_why(
     tmp_path: Path,
 ) -> None:
-    """F7 (B): three REST orders whose ids are no order ids ("5000000007" as a string, -1,
-    0), none cancelled nor refunded. The newest, read again by the updates window, was also
-    kept as a rejected update (4 rejected items for 3 orders, an update nobody sent); -1 and
-    0 were said "id past 64 bits". Now each is one rejected item, said as it is."""
+    """F7 (B): three REST orders whose ids are no order ids ("abc", -1, 0), none cancelled
+    nor refunded. The newest, read again by the updates window, was also kept as a rejected
+    update (4 rejected items for 3 orders, an update nobody sent); -1 and 0 were said "id
+    past 64 bits". Now each is one rejected item, said as it is (round 32: an id sent is
+    named; "5000000007" as a string is an id)."""
     session = tmp_path / "s.adsession"
-    with _IdsAs(["5000000007", -1, 0]) as shop:
+    with _IdsAs(["abc", -1, 0]) as shop:
         for _ in range(3):
             shop.add_order([("MUG", 1, "2.00")])
         _run_until(
@@ -331,7 +332,7 @@ def test_rest_orders_without_a_readable_id_are_each_rejected_once_with_why(
     report = build_report(session)
     assert report.orders == 0
     assert sorted((item.kind, item.detail) for item in report.rejected) == [
+        ("order", 'id "abc" is not an order id'),
         ("order", "id -1 is not an order id"),
         ("order", "id 0 is not an order id"),
-        ("order", "no id"),
     ]
