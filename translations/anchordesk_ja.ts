@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+146"/>
+        <location filename="../src/anchordesk/control/server.py" line="+210"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+556"/>
+        <location line="+558"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>

@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+146"/>
+        <location filename="../src/anchordesk/control/server.py" line="+210"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+556"/>
+        <location line="+558"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>

@@ -118,7 +118,7 @@ _NOT_HTTP: tuple[type[HttpProcessingError], ...] = tuple(
     if isinstance(kind, type) and issubclass(kind, HttpProcessingError)
 )
 
-#: What of a request aiohttp's parser refused, said without its bytes (most specific first).
+# What of a request aiohttp's parser refused, said without its bytes (most specific first).
 _MALFORMED_PARTS: tuple[
     tuple[type[HttpProcessingError] | tuple[type[HttpProcessingError], ...], str], ...
 ] = (
