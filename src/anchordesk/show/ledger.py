@@ -288,7 +288,12 @@ class Ledger:
                 if segment.ended_at is not None and at > segment.ended_at:
                     return None if segment is self.segments[-1] else segment
                 return segment
-        return None
+        # Kept before the first segment started: it belongs to the first segment, as
+        # ``_adopt_early_orders`` gives it when the order is counted first. Counted after
+        # (the order's own command started the show, whose start events are stamped a moment
+        # after the order's time), it was in no segment on the live board while the report's
+        # replay put it in the first: "Mug 0 orders" live, "Mug 5 orders" in the report.
+        return self.segments[0] if self.segments else None
 
     def _close_segment(self, at: float) -> None:
         if self.segments and self.segments[-1].ended_at is None:
