@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import Context, Decimal
 from functools import lru_cache
 
@@ -146,6 +147,31 @@ def amount_text(amount: Decimal | int, currency: str) -> str:
     if isinstance(exponent, int) and -exponent <= digits:
         return f"{exact.quantize(Decimal(1).scaleb(-digits), context=wide):f}"
     return f"{exact.normalize(wide):f}"  # a digit beyond the currency's, kept (never "5E-10")
+
+
+def listed_amounts(
+    amounts: Iterable[tuple[str, Decimal]], currency: str, *, with_own: bool = True
+) -> list[tuple[str, Decimal]]:
+    """The amounts a figure in several currencies lists, in the order and the choice every
+    surface writes them (the window's panels, the phone, the report's three forms): the show's
+    ``currency`` first, then the others by their code, each apart (never added up); another
+    currency at zero (its one order wholly refunded) is left out. ``with_own``: the show's
+    currency at zero when it has no amount (a total: GMV), not for an average (none there).
+
+    Each surface had its rule: the window's board wrote "CN¥99.50 + €0.00" for a GMV its
+    orders panel and the phone wrote "$0.00 + CN¥99.50", and the report's average order put
+    "CN¥99.50" before the show's "¥4,480"."""
+    own: Decimal | None = None
+    others: dict[str, Decimal] = {}
+    for code, amount in amounts:
+        if code == currency:
+            own = amount
+        elif amount:
+            others[code] = amount
+    if own is None and with_own and currency:
+        own = Decimal(0)
+    head = [(currency, own)] if own is not None else []
+    return [*head, *sorted(others.items())]
 
 
 def format_number(number: int, locale: str = DEFAULT_LOCALE) -> str:

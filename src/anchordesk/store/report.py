@@ -20,7 +20,13 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from anchordesk.core.money import amount_text, babel_locale, format_money, format_number
+from anchordesk.core.money import (
+    amount_text,
+    babel_locale,
+    format_money,
+    format_number,
+    listed_amounts,
+)
 from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.core.redact import mask_urls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
@@ -531,11 +537,8 @@ def money_with_others(
     others, apart ("¥0.00 + US$5.00"). With the others left out, a product sold only in
     dollars in a yuan show read "1 unit, ¥0.00" in the text and the page (only --json had
     them)."""
-    return " + ".join(
-        money_text(value, code, language)
-        for code, value in [(currency, amount), *sorted(others.items())]
-        if value or code == currency
-    )
+    listed = listed_amounts([(currency, amount), *others.items()], currency)
+    return " + ".join(money_text(value, code, language) for code, value in listed)
 
 
 def feeds_stopped_text(report: SessionReport, language: str) -> str:
@@ -592,7 +595,11 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     if report.rejected:
         rejected = t("rejected_short", len(report.rejected), count=count(len(report.rejected)))
         lines.append(f"  {pad(t('rejected'), label_w)}{rejected}")
-    others = sorted((c, v) for c, v in ledger.gmv_by_currency.items() if c != report.currency)
+    others = [
+        (c, v)
+        for c, v in listed_amounts(ledger.gmv_by_currency.items(), report.currency)
+        if c != report.currency
+    ]
     for other, amount in others:
         lines.append(f"  {pad(t('gmv_in', currency=other), label_w)}{money(amount, other)}")
     if others:

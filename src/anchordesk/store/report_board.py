@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from anchordesk.core.money import amount_text, format_money, format_number, format_share
+from anchordesk.core.money import (
+    amount_text,
+    format_money,
+    format_number,
+    format_share,
+    listed_amounts,
+)
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.board import AudienceCurve, BoardFigures, SegmentFigures, board_figures
 from anchordesk.show.ledger import Ledger
@@ -116,8 +122,23 @@ def _count(value: int | None, language: str) -> str:
     return "—" if value is None else format_number(value, language)
 
 
-def _money_list(amounts: Sequence[tuple[str, Decimal]], language: str) -> str:
-    return " + ".join(format_money(v, c, language) for c, v in amounts) if amounts else "—"
+def _money_list(
+    amounts: Sequence[tuple[str, Decimal]], currency: str, language: str, *, with_own: bool
+) -> str:
+    """The one rule of the window, the phone and the rest of the report
+    (``core.money.listed_amounts``): the show's currency first, another at zero left out."""
+    listed = listed_amounts(amounts, currency, with_own=with_own)
+    return " + ".join(format_money(v, c, language) for c, v in listed) if listed else "—"
+
+
+def _average_order(report: SessionReport, language: str) -> str:
+    figures = report.board.figures if report.board is not None else None
+    amounts = figures.average_order_value if figures is not None else ()
+    return _money_list(amounts, report.currency, language, with_own=False)
+
+
+def _segment_gmv(report: SessionReport, segment: SegmentFigures, language: str) -> str:
+    return _money_list(segment.gmv_by_currency, report.currency, language, with_own=True)
 
 
 def _sell_through(segment: SegmentFigures, language: str) -> str:
@@ -150,7 +171,7 @@ def board_summary_line(report: SessionReport, language: str) -> str:
         f"{text(lang, 'peak_viewers')} {_count(figures.viewers_peak, lang)} · "
         f"{text(lang, 'buyers')} {_count(figures.buyers, lang)} · "
         f"{text(lang, 'conversion')} {percent(figures.conversion, lang)} · "
-        f"{text(lang, 'average_order')} {_money_list(figures.average_order_value, lang)}"
+        f"{text(lang, 'average_order')} {_average_order(report, lang)}"
     )
 
 
@@ -187,7 +208,7 @@ def board_text_lines(report: SessionReport, language: str) -> list[str]:
             f"{pad(_count(segment.comments, lang), 8, right=True)} "
             f"{pad(_count(segment.orders, lang), 7, right=True)} "
             f"{pad(percent(segment.conversion, lang), 10, right=True)} "
-            f"{pad(_money_list(segment.gmv_by_currency, lang), 16, right=True)}  "
+            f"{pad(_segment_gmv(report, segment, lang), 16, right=True)}  "
             f"{_sell_through(segment, lang)}"
         )
     lines += ["", f"  {t('prompts')}"]
@@ -228,7 +249,7 @@ def board_html(report: SessionReport, language: str) -> str:
         f"<td class=num>{_count(s.comments, lang)}</td><td class=num>{_count(s.orders, lang)}</td>"
         f"<td class=num>{_count(s.buyers, lang)}</td>"
         f"<td class=num>{percent(s.conversion, lang)}</td>"
-        f"<td class=num>{escape(_money_list(s.gmv_by_currency, lang))}</td>"
+        f"<td class=num>{escape(_segment_gmv(report, s, lang))}</td>"
         f"<td>{escape(_sell_through(s, lang))}</td></tr>"
         for s in figures.segments
     )
@@ -259,9 +280,7 @@ def board_html(report: SessionReport, language: str) -> str:
 <div class=figure>{t("peak_viewers")}<b>{_count(figures.viewers_peak, lang)}</b></div>
 <div class=figure>{t("buyers")}<b>{_count(figures.buyers, lang)}</b></div>
 <div class=figure>{t("conversion")}<b>{percent(figures.conversion, lang)}</b></div>
-<div class=figure>{t("average_order")}<b>{
-        escape(_money_list(figures.average_order_value, lang))
-    }</b></div>
+<div class=figure>{t("average_order")}<b>{escape(_average_order(report, lang))}</b></div>
 </div>
 <p class=note>{t("conversion_note")}</p>
 <h2>{t("viewers_over_time")}</h2>

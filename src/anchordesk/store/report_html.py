@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from anchordesk.core.money import listed_amounts
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.timing import (
     SegmentTiming,
@@ -139,7 +140,9 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
         f"</td><td>{escape(end_reason_text(d.end_reason, lang))}</td></tr>"
         for d in ledger.deals
     )
-    others = sorted((c, v) for c, v in ledger.gmv_by_currency.items() if c != currency)
+    others = [
+        (c, v) for c, v in listed_amounts(ledger.gmv_by_currency.items(), currency) if c != currency
+    ]
     other_currencies = "".join(
         f"<div class=figure>{t('gmv_in', currency=c)}<b>{money(v, c)}</b></div>" for c, v in others
     )

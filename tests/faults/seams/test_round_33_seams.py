@@ -66,3 +66,64 @@ def test_an_order_before_the_first_frame_counts_in_the_first_segment_live_as_in_
     assert (live_segment.orders, live_segment.gmv_by_currency) == (2, (("JPY", Decimal(3840)),))
     assert (remote_segment["orders"], remote_segment["gmv"]) == (2, {"JPY": "3840"})
     assert (live_segment.buyers, remote_segment["buyers"]) == (report_segment.buyers, 2)
+
+
+def test_amounts_in_several_currencies_are_listed_by_one_rule_in_the_window_and_the_report(
+    tmp_path: Path, qtbot: Any
+) -> None:
+    """A yen show sold ¥1,280, CN¥99.50, and €5.00 wholly refunded. Before: the window's data
+    board wrote the GMV "¥1,280 + CN¥99.50 + €0.00" where its orders panel and the phone wrote
+    "¥1,280 + CN¥99.50"; the report wrote the average order "CN¥99.50 + ¥1,280" (by code,
+    the show's currency second) where the board wrote "¥1,280 + CN¥99.50", and listed "GMV in
+    EUR €0.00"; with no order at all the board's average order was "¥0" where the report
+    says "—"."""
+    from anchordesk.show.feed_items import OrderUpdate
+    from anchordesk.store.report import build_report, report_text
+    from anchordesk.store.report_html import report_html
+    from anchordesk.ui.docks.board import BoardPanel
+    from anchordesk.ui.docks.orders import OrdersPanel
+    from anchordesk.ui.snapshots import sales_state_of
+
+    show = Show("Mugs", "JPY", "en", MUG_SHOW.products, (Segment("Mug", 120, "MUG"),))
+
+    def line(price: str) -> tuple[OrderLine]:
+        return (OrderLine("MUG", 1, Decimal(price)),)
+
+    async def sell() -> tuple[Any, Any, dict[str, Any], Path]:
+        async with (
+            rehearsing(show, tmp_path) as live,
+            serving(lambda: live) as server,
+            aiohttp.ClientSession(headers=AUTH) as deck,
+        ):
+            assert live.session is not None
+            empty = live.snapshot()
+            live.session.ingest(
+                [
+                    Order("json", "o-1", "JPY", Decimal(1280), line("1280"), customer="a"),
+                    Order("json", "o-2", "CNY", Decimal("99.50"), line("99.50"), customer="b"),
+                    Order("json", "o-3", "EUR", Decimal("5.00"), line("5.00"), customer="c"),
+                ]
+            )
+            live.session.ingest([OrderUpdate("json", "o-3", "refunded", refund_id="r-1")])
+            async with deck.get(f"{server.url}api/v1/state") as answer:
+                state: dict[str, Any] = await answer.json()
+            return empty, live.snapshot(), state, live.session.path
+
+    empty, snapshot, state, path = asyncio.run(sell())
+    board, orders = BoardPanel(), OrdersPanel()
+    qtbot.addWidget(board)
+    qtbot.addWidget(orders)
+    board.update_snapshot(empty)
+    assert board.values["average"].text() == "—"
+    board.update_snapshot(snapshot)
+    orders.update_sales(sales_state_of(snapshot))
+    assert state["sales"]["gmv_by_currency"] == {"CNY": "99.50", "EUR": "0.00", "JPY": "1280"}
+    assert board.values["gmv"].text() == "¥1,280\n+ CN¥99.50"
+    assert orders.gmv_value.text() == board.values["gmv"].text()
+    assert board.values["average"].text() == "¥1,280\n+ CN¥99.50"
+    report = build_report(path)
+    text = report_text(report, "en")
+    assert "Average order ¥1,280 + CN¥99.50" in text, text
+    assert "€0.00" not in text and "GMV in EUR" not in text, text
+    page = report_html(report, "en")
+    assert "¥1,280 + CN¥99.50" in page and "€0.00" not in page

@@ -15,18 +15,22 @@ from PySide6.QtCore import QEvent, QMargins, QPoint, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from anchordesk.core.money import format_money
+from anchordesk.core.money import format_money, listed_amounts
 from anchordesk.ui.words import unbroken
 
 DASH = "—"
 
 
-def amount_lines(amounts: Iterable[tuple[str, Decimal]], currency: str, language: str) -> list[str]:
-    """Each currency apart (never added up), the show's ``currency`` first, each amount whole
-    on its own line; the lines after the first start with "+ " (and also, not a sum)."""
-    ordered = sorted(amounts, key=lambda item: (item[0] != currency, item[0]))
+def amount_lines(
+    amounts: Iterable[tuple[str, Decimal]], currency: str, language: str, *, with_own: bool = True
+) -> list[str]:
+    """Each currency apart (never added up), chosen and ordered by the one rule
+    (``core.money.listed_amounts``: the show's ``currency`` first, another at zero left out),
+    each amount whole on its own line; the lines after the first start with "+ " (and also,
+    not a sum). ``with_own`` False (an average): nothing to list is "—", not a zero."""
+    ordered = listed_amounts(amounts, currency, with_own=with_own)
     if not ordered:
-        return [format_money(Decimal(0), currency, language) if currency else DASH]
+        return [DASH]
     written = [unbroken(format_money(amount, code, language)) for code, amount in ordered]
     return [written[0], *(f"+ {line}" for line in written[1:])]
 

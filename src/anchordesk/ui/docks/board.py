@@ -339,7 +339,7 @@ class BoardPanel(QWidget):
         self.values["gmv"].setText(_money_list(board.gmv_by_currency, snapshot.currency, language))
         self.values["conversion"].setText(_percent(board.conversion, language))
         self.values["average"].setText(
-            _money_list(board.average_order_value, snapshot.currency, language)
+            _money_list(board.average_order_value, snapshot.currency, language, with_own=False)
         )
         self.sparkline.set_points(board.viewer_history)
         if board.viewers_peak is None:
@@ -535,6 +535,8 @@ def _percent(value: float | None, language: str) -> str:
     return format_share(value, language)  # as the report
 
 
-def _money_list(amounts: tuple[tuple[str, Decimal], ...], currency: str, language: str) -> str:
+def _money_list(
+    amounts: tuple[tuple[str, Decimal], ...], currency: str, language: str, *, with_own: bool = True
+) -> str:
     """Each currency apart (never added up), the show's first: one amount a line."""
-    return "\n".join(amount_lines(amounts, currency, language))
+    return "\n".join(amount_lines(amounts, currency, language, with_own=with_own))

@@ -172,11 +172,7 @@ class OrdersPanel(QWidget):
     def update_sales(self, sales: SalesState) -> None:
         # Orders in other currencies are shown apart, never added into the show's GMV: one
         # amount a line, as the data board writes them.
-        amounts = [(sales.currency, sales.gmv)] + [
-            (currency, amount)
-            for currency, amount in sales.gmv_by_currency
-            if currency != sales.currency and amount
-        ]
+        amounts = [(sales.currency, sales.gmv), *sales.gmv_by_currency]
         self.gmv_value.set_lines(amount_lines(amounts, sales.currency, current_language()))
         self.gmv_value.setToolTip(self.tr("Simulated audience") if sales.simulated else "")
         self.count_value.setText(format_number(sales.orders, current_language()))
