@@ -93,7 +93,7 @@ def test_the_contract_shape() -> None:
     assert state["viewers"] is None and state["feeds"] == []
     assert state["stats"] == {
         "fps": 29.97, "dropped_frames": 4, "cpu_percent": 35.5, "recording_bytes": 1_000_000,
-        "recording_text": "1.0 MB",
+        "recording_text": "1.0 MB", "fps_text": "30.0", "cpu_text": "36%",
     }  # fmt: skip
 
 

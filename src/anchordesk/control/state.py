@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from anchordesk.core.money import amount_text as _amount_text
-from anchordesk.core.money import format_money, format_rate
+from anchordesk.core.money import format_cpu, format_frame_rate, format_money, format_rate
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
 from anchordesk.media.disk_space import format_bytes
@@ -320,6 +320,10 @@ def stats_json(stats: StatsView) -> JsonObject:
         # Written as the window's Stream health and status bar write it ("1.2 GB"): the
         # page's own "1234.6 MB" was another text for the same size.
         "recording_text": format_bytes(stats.recording_bytes),
+        # The page rounded the rounded figures again itself: a CPU of 34.46 % was "34%" in
+        # the window and "35%" on the phone (34.5, toFixed(0)).
+        "fps_text": format_frame_rate(stats.fps),
+        "cpu_text": format_cpu(stats.cpu_percent),
     }
 
 

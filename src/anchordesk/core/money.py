@@ -197,6 +197,18 @@ def format_share(value: float | None, locale: str = DEFAULT_LOCALE) -> str:
     return format_percent(value, "#,##0.0%", locale=babel_locale(locale))
 
 
+def format_frame_rate(fps: float) -> str:
+    """Frames a second as the window's Stream health, the terminal's line and the phone write
+    them: one decimal (``29.97`` -> ``"30.0"``), by Python's rounding of the measured value."""
+    return f"{fps:.1f}"
+
+
+def format_cpu(percent: float) -> str:
+    """The program's CPU as every surface writes it: a whole percentage (``34.46`` -> ``"34%"``).
+    The phone rounded it itself from the API's ``34.5``: "35%" beside the window's "34%"."""
+    return f"{percent:.0f}%"
+
+
 def _exact(amount: Decimal | int) -> Decimal:
     if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
         raise TypeError(f"money must be a Decimal, not {type(amount).__name__}: {amount!r}")

@@ -547,13 +547,15 @@ def dropped_frames_total(sample: dict[str, Any]) -> int:
 
 
 def summary_line(sample: dict[str, Any]) -> str:
+    from anchordesk.core.money import format_cpu, format_frame_rate  # Babel: not for --help
+
     dropped = dropped_frames_total(sample)
     media_s = int(sample.get("media_time_s", 0))
     parts = [
         f"{media_s // 3600:02d}:{media_s // 60 % 60:02d}:{media_s % 60:02d}",
-        f"{sample.get('output_fps', 0):.1f} fps",
+        f"{format_frame_rate(sample.get('output_fps', 0))} fps",
         f"encode {sample.get('encode_ms_per_frame') or 0:.1f} ms",
-        f"cpu {sample.get('process_cpu_percent', 0):.0f}%",
+        f"cpu {format_cpu(sample.get('process_cpu_percent', 0))}",
         f"dropped {Count(dropped)}",  # grouped, as the window and the phone write it
     ]
     for output in sample.get("outputs", []):

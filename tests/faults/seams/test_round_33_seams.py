@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.show.model import DealPlan, Product, Segment, Show
@@ -127,3 +128,47 @@ def test_amounts_in_several_currencies_are_listed_by_one_rule_in_the_window_and_
     assert "€0.00" not in text and "GMV in EUR" not in text, text
     page = report_html(report, "en")
     assert "¥1,280 + CN¥99.50" in page and "€0.00" not in page
+
+
+def _phone_writes(element: str, stats: dict[str, Any]) -> str:
+    """What the phone page's ``renderStats`` (control/web/app.js) puts in ``element`` for the
+    API's ``stats``: its own line, run by node as it is written."""
+    import json
+    import re
+    import subprocess
+
+    import anchordesk.control
+
+    web = Path(anchordesk.control.__file__).parent / "web"
+    source = (web / "app.js").read_text(encoding="utf-8")
+    found = re.search(rf'\$\("{element}"\)\.textContent = (.*?);\n', source, re.S)
+    assert found is not None, element
+    script = f"const stats = {json.dumps(stats)};\nprocess.stdout.write(String({found[1]}));"
+    said = subprocess.run(
+        ["node", "-e", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    return said.stdout
+
+
+@pytest.mark.parametrize(("cpu", "fps"), [(34.46, 29.2451), (2.5, 24.25), (12.5, 29.97)])
+def test_the_cpu_and_frame_rate_read_the_same_in_the_window_the_terminal_and_on_the_phone(
+    qtbot: Any, cpu: float, fps: float
+) -> None:
+    """Before: a CPU of 34.46 % was "34%" in the window's Stream health and the terminal's
+    line and "35%" on the phone (the API sent 34.5, the page rounded it again with toFixed);
+    2.5 % was "2%" and "3%"; 29.2451 fps was "29.2" and "29.3" (29.25, toFixed(1))."""
+    from anchordesk.control.state import stats_json
+    from anchordesk.live.session import summary_line
+    from anchordesk.live.snapshot import StatsView
+    from anchordesk.ui.docks.health import HealthPanel
+    from anchordesk.ui.state import HealthState
+
+    panel = HealthPanel()
+    qtbot.addWidget(panel)
+    panel.update_health(HealthState(cpu_percent=cpu, fps=fps))
+    window_cpu, window_fps = panel.values["cpu"].text(), panel.values["fps"].text()
+    stats = stats_json(StatsView(fps=fps, cpu_percent=cpu))
+    assert _phone_writes("cpu", stats) == window_cpu
+    assert _phone_writes("fps", stats) == window_fps
+    line = summary_line({"output_fps": fps, "process_cpu_percent": cpu, "media_time_s": 1})
+    assert f"cpu {window_cpu}" in line and f"{window_fps} fps" in line, line

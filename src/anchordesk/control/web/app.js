@@ -363,9 +363,11 @@
   }
 
   function renderStats(stats, outputs, audience) {
-    $("fps").textContent = stats.fps.toFixed(1);
+    // Written by the server as the window writes them ("34%" for 34.46): the page rounds no
+    // figure itself (it made 34.5 "35%").
+    $("fps").textContent = stats.fps_text ?? stats.fps.toFixed(1);
     $("dropped").textContent = count(stats.dropped_frames);
-    $("cpu").textContent = `${stats.cpu_percent.toFixed(0)}%`;
+    $("cpu").textContent = stats.cpu_text ?? `${stats.cpu_percent.toFixed(0)}%`;
     // As the window writes the size ("1.2 GB"), by the program's formatter.
     $("recording").textContent = stats.recording_text ??
       `${(stats.recording_bytes / 1e6).toFixed(1)} MB`;

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import format_number
+from anchordesk.core.money import format_cpu, format_frame_rate, format_number
 from anchordesk.media.disk_space import format_bytes as media_format_bytes
 from anchordesk.ui.docks.charts import LineChart
 from anchordesk.ui.i18n import current_language
@@ -134,9 +134,9 @@ class HealthPanel(QWidget):
         self.reconnect.setEnabled(network is not None and network.state == "reconnecting")
         if sample:
             self.bitrate.add(network.bitrate_kbps if network else health.video_kbps)
-        self.values["fps"].setText(f"{health.fps:.1f}")
+        self.values["fps"].setText(format_frame_rate(health.fps))
         # "35%" as the phone and `anchordesk live` write it (it was "35 %" here alone).
-        self.values["cpu"].setText(f"{health.cpu_percent:.0f}%")
+        self.values["cpu"].setText(format_cpu(health.cpu_percent))
         # The size here; the free space beside it in the status bar's recording indicator and
         # in the tooltip (both in one line would wrap in a narrow dock).
         self.values["recording"].setText(format_bytes(health.recording_bytes))
