@@ -554,9 +554,13 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
         pass
     finally:
         server.stop()
-    from anchordesk.core.money import format_money
+    from anchordesk.core.money import format_money, listed_amounts
 
-    gmv = format_money(simulator.gmv, show.currency, show.language)
+    # Each currency apart, by the rule of the window and the report ("$70.00 + €139.97").
+    gmv = " + ".join(
+        format_money(amount, code, show.language)
+        for code, amount in listed_amounts(simulator.gmv_by_currency.items(), show.currency)
+    )
     _say(
         f"Served {Count(simulator.comments_made)} comments and {Count(simulator.orders_made)} "
         f"orders (GMV {gmv})."

@@ -142,6 +142,7 @@ class _Placed:
     sku: str
     quantity: int
     total: Decimal
+    currency: str
 
 
 _TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -299,7 +300,9 @@ class AudienceSimulator:
         self.orders_made = 0
         self.cancellations_made = 0
         self.units_by_sku: dict[str, int] = {}  # net of cancellations
-        self.gmv = Decimal(0)  # net of cancellations
+        # Net of cancellations, per currency (a product may be priced in another currency
+        # than the show's): one sum across them said "GMV $209.97" for $70.00 and €139.97.
+        self.gmv_by_currency: dict[str, Decimal] = {}
         # The crowd's size: who is watching, who came in so far, likes so far.
         self.online = 0
         self.entered = 0
@@ -470,13 +473,14 @@ class AudienceSimulator:
         total = unit_price * quantity
         self.orders_made += 1
         self.units_by_sku[sku] = self.units_by_sku.get(sku, 0) + quantity
-        self.gmv += total
+        currency = self.show.currency_of(product)
+        self.gmv_by_currency[currency] = self.gmv_by_currency.get(currency, Decimal(0)) + total
         order_id = f"{self.run_id}-o{len(self._items) + 1}"
         self._items.append(
             {
                 "type": "order",
                 "id": order_id,
-                "currency": self.show.currency_of(product),
+                "currency": currency,
                 "total": str(total),
                 "customer": rng.choice(self._texts["authors"]),
                 "lines": [
@@ -492,14 +496,16 @@ class AudienceSimulator:
         )
         if rng.random() < CANCEL_PROBABILITY:
             due = tick + rng.randint(*_CANCEL_AFTER_TICKS)
-            self._cancel_at_tick.setdefault(due, []).append(_Placed(order_id, sku, quantity, total))
+            self._cancel_at_tick.setdefault(due, []).append(
+                _Placed(order_id, sku, quantity, total, currency)
+            )
 
     def _cancel(self, placed: _Placed, at_s: float) -> None:
         """The buyer cancels: the units are for sale again (a deal's quota is not refilled:
         the show refills only a deal still live, and the crowd cannot tell)."""
         self._stock[placed.sku] += placed.quantity
         self.units_by_sku[placed.sku] -= placed.quantity
-        self.gmv -= placed.total
+        self.gmv_by_currency[placed.currency] -= placed.total
         self.cancellations_made += 1
         self._items.append(
             {

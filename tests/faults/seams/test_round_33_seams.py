@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from anchordesk.core.money import format_money
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 
@@ -172,3 +173,75 @@ def test_the_cpu_and_frame_rate_read_the_same_in_the_window_the_terminal_and_on_
     assert _phone_writes("fps", stats) == window_fps
     line = summary_line({"output_fps": fps, "process_cpu_percent": cpu, "media_time_s": 1})
     assert f"cpu {window_cpu}" in line and f"{window_fps} fps" in line, line
+
+
+def test_the_rehearsal_audience_never_adds_two_currencies_into_one_gmv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dollar show whose kettle is priced in euros (``"currency": "EUR"`` on the product).
+    Before: `anchordesk audience` ended "Served … orders (GMV $1,234.56)" with the euros the
+    crowd paid added into the dollars, where the orders it served (and the session, the
+    window and the report reading them) keep each currency apart."""
+    import os
+    import signal
+
+    import httpx
+
+    from anchordesk.cli.main import main
+    from anchordesk.feeds import audience
+    from anchordesk.feeds.adapters import JsonFeedAdapter
+    from anchordesk.show.feed_items import OrderUpdate
+    from anchordesk.showfile.files import dump_show
+
+    show = Show(
+        "Kitchen",
+        "USD",
+        "en",
+        (
+            Product("MUG", "Mug", Decimal("24.00"), 500),
+            Product("KETTLE", "Kettle", Decimal("69.99"), 500, currency="EUR"),
+        ),
+        (Segment("Mug", 300, "MUG"), Segment("Kettle", 300, "KETTLE")),
+    )
+    path = tmp_path / "show.json"
+    dump_show(show, path)
+    served: dict[str, Decimal] = {}
+
+    class ReadThenStopped(audience.AudienceServer):
+        """The real server; once it serves, a client reads the whole show and the user
+        stops the command (SIGTERM, as Ctrl+C)."""
+
+        def start(self) -> audience.AudienceServer:
+            super().start()
+            self.simulator.advance(600.0)  # the whole show, as a real run's clock would go
+            adapter = JsonFeedAdapter(self.url_from_start, None, "rehearsal")
+            items: list[Any] = []
+            cursor = None
+            with httpx.Client() as client:
+                while True:
+                    request = adapter.request(cursor)
+                    answer = client.get(request.url, params=dict(request.params))
+                    page = adapter.parse(answer, cursor)
+                    items += page.items
+                    cursor = page.cursor
+                    if not page.more:
+                        break
+            cancelled = {item.order_id for item in items if isinstance(item, OrderUpdate)}
+            for order in items:
+                if isinstance(order, Order) and order.id not in cancelled:
+                    sum_ = served.get(order.currency, Decimal(0)) + order.total_price
+                    served[order.currency] = sum_
+            os.kill(os.getpid(), signal.SIGTERM)
+            return self
+
+    monkeypatch.setattr(audience, "AudienceServer", ReadThenStopped)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(["audience", "--show", str(path), "--port", "0", "--rate", "5"]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert served.keys() == {"USD", "EUR"}, served
+    said = capsys.readouterr().out
+    dollars = format_money(served["USD"], "USD")
+    euros = format_money(served["EUR"], "EUR")
+    assert f"orders (GMV {dollars} + {euros})." in said, said
