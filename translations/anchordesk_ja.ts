@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+269"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+270"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+668"/>
+        <location line="+670"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-552"/>
+        <location line="-554"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -391,7 +391,7 @@
         <translation>なし</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>%1 fps</source>
         <translation>%1 fps</translation>
     </message>
@@ -3089,7 +3089,7 @@
         <translation>却下（集計外）：%1（レポートに記載）</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+21"/>
         <source>Simulated audience</source>
         <translation>模擬視聴者</translation>
     </message>

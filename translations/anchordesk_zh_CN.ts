@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+269"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+270"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+668"/>
+        <location line="+670"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-552"/>
+        <location line="-554"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -391,7 +391,7 @@
         <translation>无</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>%1 fps</source>
         <translation>%1 帧/秒</translation>
     </message>
@@ -3089,7 +3089,7 @@
         <translation>已拒收，未计入：%1（见报告）</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+21"/>
         <source>Simulated audience</source>
         <translation>模拟观众</translation>
     </message>

@@ -47,6 +47,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from anchordesk.core import logs
 from anchordesk.core.errors import UserError
+from anchordesk.core.money import format_frame_rate
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.core.words import Words
@@ -626,7 +627,9 @@ class Controller(QObject):
             microphone_ok=running and health.microphone_ok and bool(audio_name),
             microphone_detail=audio_name or self.tr("none"),
             encoder_ok=running and health.fps > 0,
-            encoder_detail=self.tr("%1 fps").replace("%1", f"{health.fps:.0f}"),
+            # As Stream health writes the rate beside it (29.6 fps was "30 fps" here, and a
+            # picture at 0.4 fps "0 fps" with the encoder said to be working).
+            encoder_detail=self.tr("%1 fps").replace("%1", format_frame_rate(health.fps)),
             compliance_hits=self._compliance_hit_lines(),
             camera_is_test_pattern=video_name == "test pattern",
             test_pattern_chosen=self.settings.devices.camera == "test",
