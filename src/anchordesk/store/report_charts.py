@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from anchordesk.core.money import format_money
+from anchordesk.core.money import format_money, format_number
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report import SessionReport, money_text
@@ -102,7 +102,7 @@ def gmv_chart(report: SessionReport, language: str) -> str:
             deal=deal.deal_id,
             sku=deal.sku,
             price=money_text(deal.price, report.currency_of(deal.sku), lang),
-            units=deal.units,
+            units=format_number(deal.units, lang),
             end=end_reason_text(deal.end_reason, lang),
         )
         parts.append(
@@ -167,7 +167,7 @@ def bar_chart(values: list[int], label: str, language: str, unit_tip: str = "min
     lang = report_language(language)
     top = max(values, default=0)
     ticks = [tick for tick in nice_ticks(float(top), 3) if tick == int(tick)] or [0.0, 1.0]
-    tick_labels = [(tick, f"{int(tick):,}") for tick in ticks]
+    tick_labels = [(tick, format_number(int(tick), lang)) for tick in ticks]
     pad_left = max(text_width(t, TICK_PX) for _, t in tick_labels) + 14
     width, height = WIDTH, 190
     pad_top, pad_bottom = 12, 30
@@ -184,7 +184,7 @@ def bar_chart(values: list[int], label: str, language: str, unit_tip: str = "min
     parts += _y_axis(tick_labels, pad_left, width - _PAD_RIGHT, y)
     for index, value in enumerate(values):
         bar_h = plot_h * value / y_top
-        tip = text(lang, unit_tip, n=index + 1, value=value)
+        tip = text(lang, unit_tip, n=index + 1, value=format_number(value, lang))
         parts.append(
             f'<rect x="{pad_left + index * step + 1:.1f}" y="{pad_top + plot_h - bar_h:.1f}" '
             f'width="{max(1.0, step - 2):.1f}" height="{bar_h:.1f}" fill="{_ACCENT}">'
@@ -217,12 +217,13 @@ def units_chart(report: SessionReport, language: str) -> str:
     row_h = 24
     width, height = WIDTH, max(40, row_h * len(products) + 16)
     names = [f"{p.sku or text(lang, 'no_sku')} {p.title}" for p in products]
-    value_w = max((text_width(str(p.units), LABEL_PX) for p in products), default=0) + 8
+    counts = [format_number(p.units, lang) for p in products]  # as the tables write them
+    value_w = max((text_width(c, LABEL_PX) for c in counts), default=0) + 8
     label_w = min(max((text_width(n, LABEL_PX) for n in names), default=0) + 8, width * 0.42)
     plot_w = width - label_w - 8 - value_w - 8
     top = max((p.units for p in products), default=0) or 1
     parts = [_svg_open(width, height, text(lang, "units_per_product"))]
-    for row, (product, name) in enumerate(zip(products, names, strict=True)):
+    for row, (product, name, units) in enumerate(zip(products, names, counts, strict=True)):
         top_y = 8 + row * row_h
         baseline = top_y + row_h * 0.62
         colour = _ACCENT if product.known else "#999"
@@ -233,8 +234,6 @@ def units_chart(report: SessionReport, language: str) -> str:
             f'<rect x="{label_w:.1f}" y="{top_y + 3:.1f}" width="{max(1.0, bar_w):.1f}" '
             f'height="{row_h - 8}" fill="{colour}"/>'
         )
-        parts.append(
-            TextBox(label_w + bar_w + 6, baseline, str(product.units), LABEL_PX).svg("label")
-        )
+        parts.append(TextBox(label_w + bar_w + 6, baseline, units, LABEL_PX).svg("label"))
     parts.append("</svg>")
     return "".join(parts)

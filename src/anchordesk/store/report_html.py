@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from anchordesk.core.money import listed_amounts
+from anchordesk.core.money import format_number, listed_amounts
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.timing import (
     SegmentTiming,
@@ -115,12 +115,15 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
     def sales(amount: Decimal, of: str, others: dict[str, Decimal]) -> str:
         return escape(money_with_others(amount, of, others, lang))
 
+    def count(number: int) -> str:
+        return format_number(number, lang)  # as the text report and the window group counts
+
     title = report.title or report.path.name
     no_sku = text(lang, "no_sku")
     rows_products = "".join(
         f"<tr{'' if p.known else ' class=unknown'}><td>{escape(p.sku or no_sku)}</td>"
         f"<td>{escape(p.title)}{'' if p.known else ' (' + t('not_in_show') + ')'}</td>"
-        f'<td class="num">{p.units:,}</td>'
+        f'<td class="num">{count(p.units)}</td>'
         f'<td class="num">{sales(p.gmv, report.currency_of(p.sku), p.other_gmv)}</td></tr>'
         for p in [*ledger.products.values(), *ledger.unknown_skus.values()]
     )
@@ -128,14 +131,14 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
         f"<tr><td class=num>{s.index + 1}</td>"
         f"<td class=num>{_clock(report.relative_s(s.started_at) or 0)}</td>"
         f"<td>{escape(s.title)}</td><td>{escape(s.sku or '')}</td>"
-        f"<td class=num>{s.orders:,}</td><td class=num>{s.units:,}</td>"
+        f"<td class=num>{count(s.orders)}</td><td class=num>{count(s.units)}</td>"
         f"<td class=num>{sales(s.gmv, currency, s.other_gmv)}</td></tr>"
         for s in ledger.segments
     )
     rows_deals = "".join(
         f"<tr><td>{escape(d.deal_id)}</td><td>{escape(d.sku)}</td>"
         f"<td class=num>{money(d.price, report.currency_of(d.sku))}</td>"
-        f"<td class=num>{d.units:,}</td>"
+        f"<td class=num>{count(d.units)}</td>"
         f"<td class=num>{sales(d.gmv, report.currency_of(d.sku), d.other_gmv)}"
         f"</td><td>{escape(end_reason_text(d.end_reason, lang))}</td></tr>"
         for d in ledger.deals
@@ -169,11 +172,11 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
 <div class="figures">
 <div class=figure>{t("gmv")}<b>{money(report.gmv)}</b></div>
 {other_currencies}
-<div class=figure>{t("orders")}<b>{report.orders:,}</b></div>
-<div class=figure>{t("units")}<b>{ledger.units:,}</b></div>
-<div class=figure>{t("comments")}<b>{report.comments:,}</b></div>
-<div class=figure>{t("questions")}<b>{report.questions:,}</b></div>
-<div class=figure>{t("flagged")}<b>{report.flagged:,}</b></div>
+<div class=figure>{t("orders")}<b>{count(report.orders)}</b></div>
+<div class=figure>{t("units")}<b>{count(ledger.units)}</b></div>
+<div class=figure>{t("comments")}<b>{count(report.comments)}</b></div>
+<div class=figure>{t("questions")}<b>{count(report.questions)}</b></div>
+<div class=figure>{t("flagged")}<b>{count(report.flagged)}</b></div>
 </div>
 {apart}
 <h2>{t("gmv_over_time")}</h2>
@@ -205,6 +208,10 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
 
 def _rejected_section(report: SessionReport, lang: str) -> str:
     """The items kept but not counted, and the rows of the file that could not be read."""
+
+    def count(number: int) -> str:
+        return format_number(number, lang)
+
     parts = []
     if report.feeds_stopped:
         parts.append(
@@ -221,9 +228,11 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
         def words(reason: str, items: int = 1) -> str:
             return reason_text(reason, lambda message, n: text(lang, message, n), items)
 
-        reasons = ", ".join(f"{n:,} {words(r, n)}" for r, n in report.rejected_by_reason.items())
+        reasons = ", ".join(
+            f"{count(n)} {words(r, n)}" for r, n in report.rejected_by_reason.items()
+        )
         rejected = len(report.rejected)
-        title = text(lang, "rejected_items", rejected, count=f"{rejected:,}", reasons=reasons)
+        title = text(lang, "rejected_items", rejected, count=count(rejected), reasons=reasons)
         rows = "".join(
             f"<tr><td>{escape(r.kind)}</td><td>{escape(r.item_id)}</td>"
             f"<td>{escape(r.source)}</td><td>{escape(r.detail)}</td>"
@@ -237,7 +246,7 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
             lang,
             "unreadable_rows",
             len(report.unreadable_rows),
-            count=f"{len(report.unreadable_rows):,}",
+            count=count(len(report.unreadable_rows)),
             path=str(report.path),
         )
         rows = "".join(
@@ -254,7 +263,7 @@ def _more(listed: Sequence[object], lang: str) -> str:
     if len(listed) <= REJECTED_LISTED_ON_PAGE:
         return ""
     more = len(listed) - REJECTED_LISTED_ON_PAGE
-    return f"<p class=note>{escape(text(lang, 'and_more', count=f'{more:,}'))}</p>"
+    return f"<p class=note>{escape(text(lang, 'and_more', count=format_number(more, lang)))}</p>"
 
 
 def _clock(seconds: float) -> str:

@@ -245,3 +245,34 @@ def test_the_rehearsal_audience_never_adds_two_currencies_into_one_gmv(
     dollars = format_money(served["USD"], "USD")
     euros = format_money(served["EUR"], "EUR")
     assert f"orders (GMV {dollars} + {euros})." in said, said
+
+
+def test_the_report_pages_charts_group_their_counts_as_its_tables_do(tmp_path: Path) -> None:
+    """One order of 12,345 mugs in a deal. Before: the HTML report's "units per product" chart
+    labelled its bar "12345" and the deal's band said "12345 units", beside the tables'
+    "12,345"; the page grouped its other counts with Python's own grouping, not the one
+    formatter."""
+    import re
+
+    from anchordesk.store.report import build_report
+    from anchordesk.store.report_html import report_html
+
+    show = Show(
+        "Mugs",
+        "USD",
+        "en",
+        (Product("MUG", "Mug", Decimal("2.00"), 20000),),
+        (Segment("Mug", 120, "MUG", deal=DealPlan(Decimal("1.00"), 60, 15000)),),
+    )
+
+    async def sell() -> Path:
+        async with rehearsing(show, tmp_path) as live:
+            assert live.session is not None
+            live.runtime.tick(0.1)  # the picture's first frame: the segment and its deal
+            line = OrderLine("MUG", 12345, Decimal("1.00"))
+            live.session.ingest([Order("json", "o-1", "USD", line.amount, (line,))])
+            return live.session.path
+
+    page = report_html(build_report(asyncio.run(sell())), "en")
+    assert "12,345" in page
+    assert not re.search(r"(?<![\d,.])12345(?![\d,])", page), re.findall(r".{60}12345.{20}", page)
