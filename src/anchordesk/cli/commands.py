@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.core.words import Count
+from anchordesk.core.words import counted
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
 
@@ -78,8 +78,8 @@ async def _run_until_stopped(
             _say(
                 f"Session: {session.path}"
                 + (
-                    f" (continuing: {Count(session.ledger.orders)} orders and"
-                    f" {Count(session.comment_count)} comments already kept)"
+                    f" (continuing: {counted(session.ledger.orders, 'order')} and"
+                    f" {counted(session.comment_count, 'comment')} already kept)"
                     if count
                     else ""
                 )
@@ -562,7 +562,7 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
         for code, amount in listed_amounts(simulator.gmv_by_currency.items(), show.currency)
     )
     _say(
-        f"Served {Count(simulator.comments_made)} comments and {Count(simulator.orders_made)} "
-        f"orders (GMV {gmv})."
+        f"Served {counted(simulator.comments_made, 'comment')} and "
+        f"{counted(simulator.orders_made, 'order')} (GMV {gmv})."
     )
     return 0

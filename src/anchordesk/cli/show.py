@@ -18,7 +18,7 @@ from typing import TextIO
 from anchordesk.core.disk import unreachable
 from anchordesk.core.money import format_money
 from anchordesk.core.printable import display_width, escape_controls
-from anchordesk.core.words import Count
+from anchordesk.core.words import Count, counted
 from anchordesk.show.compliance import check_show as compliance_hits
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import Problem
@@ -69,7 +69,7 @@ def _clock(seconds: float) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{Count(number)} {noun}" + ("" if number == 1 else "s")
+    return counted(number, noun)
 
 
 def summary_lines(show: Show) -> list[str]:
@@ -109,7 +109,7 @@ def summary_lines(show: Show) -> list[str]:
 
 
 def _deal_text(deal: DealPlan, currency: str, language: str) -> str:
-    stock = f", {Count(deal.stock)} units" if deal.stock is not None else ""
+    stock = f", {counted(deal.stock, 'unit')}" if deal.stock is not None else ""
     price = format_money(deal.price, currency, language)
     return f"deal {price} for {_clock(deal.seconds)}{stock}"
 

@@ -49,6 +49,15 @@ class Count(int):
         return format_number(int(self))
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """A count and what it counts, in English (the command line's and the log's lines):
+    ``"1 unit"``, ``"3,313 units"`` — grouped as :class:`Count`, the noun in the plural
+    unless CLDR's English rule says "one". The lines said "oversold by 1 units", "continuing:
+    1 orders and 1 comments"; only `anchordesk show` had its own rule."""
+    many = plural if plural is not None else noun + "s"
+    return f"{Count(number)} {noun if number == 1 else many}"
+
+
 class Amount(NamedTuple):
     """An amount of money in a message (a price, a list price): ``str()`` writes it as the
     English window does (``$1,234,567.50``, by ``core.money.format_money``, the one money

@@ -46,7 +46,7 @@ from anchordesk.core.heap import long_lived_frozen
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
-from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words, counted
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.feeds.poller import (
@@ -804,10 +804,10 @@ class FeedHub:
             )
         if len(rejected) > _REJECTED_NAMED_PER_PAGE:
             log.warning(
-                "feed %s: %s more items of this page rejected: kept in the session and listed "
-                "in the report, not counted",
+                "feed %s: %s of this page rejected: kept in the session and listed in the "
+                "report, not counted",
                 source,
-                Count(len(rejected) - _REJECTED_NAMED_PER_PAGE),
+                counted(len(rejected) - _REJECTED_NAMED_PER_PAGE, "more item"),
             )
         if rejected and self._on_rejected is not None:
             try:
@@ -867,10 +867,10 @@ class FeedHub:
         finally:
             if start < len(new):
                 log.info(
-                    "feed %s: the feeds stopped with %s items of the page not yet on the board: "
+                    "feed %s: the feeds stopped with %s of the page not yet on the board: "
                     "they are kept in the session (the report and the next run count them)",
                     source,
-                    Count(len(new) - start),
+                    counted(len(new) - start, "item"),
                 )
 
 

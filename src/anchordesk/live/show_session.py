@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from anchordesk.core.words import Count
+from anchordesk.core.words import counted
 from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.spec import FeedSpec
@@ -343,9 +343,9 @@ class ShowSession:
             ]
             self.runtime.number_hand_deals_after(max(numbers, default=0))
         log.info(
-            "session %s: continuing (%s orders already kept, taken from the stock on screen)",
+            "session %s: continuing (%s already kept, taken from the stock on screen)",
             self.path,
-            Count(len(orders)),
+            counted(len(orders), "order"),
         )
         return True
 
@@ -683,7 +683,7 @@ class ShowSession:
                 if key not in self.hidden:
                     self.hide_comment(key, stored.comment, reason=reason)
             if found:
-                log.info("%s kept comment(s) taken down from the session file", Count(len(found)))
+                log.info("%s taken down from the session file", counted(len(found), "kept comment"))
 
         future = self.writer.call(find)
         loop = self._loop
@@ -789,11 +789,10 @@ class ShowSession:
                     self.writer.submit_show_events(applied)
                 if said[1]:
                     log.warning(
-                        "%s more orders oversold or with SKUs not in the show (kept in the "
-                        "session): %s",
-                        Count(said[1]),
+                        "%s oversold or with SKUs not in the show (kept in the session): %s",
+                        counted(said[1], "more order"),
                         ", ".join(
-                            f"{sku} oversold by {Count(n)} units" if n else sku
+                            f"{sku} oversold by {counted(n, 'unit')}" if n else sku
                             for sku, n in oversold_unnamed.items()
                         ),
                     )
@@ -837,7 +836,7 @@ class ShowSession:
                     "order %s: SKU %r is not in the show (kept in the session)", order.id, sku
                 )
             for sku, units in oversold.items():
-                log.warning("order %s: %s oversold by %s units", order.id, sku, Count(units))
+                log.warning("order %s: %s oversold by %s", order.id, sku, counted(units, "unit"))
         elif oversold or unknown:
             said[1] += 1
             for sku in unknown:

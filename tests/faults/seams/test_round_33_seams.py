@@ -276,3 +276,30 @@ def test_the_report_pages_charts_group_their_counts_as_its_tables_do(tmp_path: P
     page = report_html(build_report(asyncio.run(sell())), "en")
     assert "12,345" in page
     assert not re.search(r"(?<![\d,.])12345(?![\d,])", page), re.findall(r".{60}12345.{20}", page)
+
+
+def test_a_count_of_one_is_said_in_the_singular_in_the_log_and_the_terminal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: one mug past the stock was logged "order o-1: MUG oversold by 1 units", and
+    `anchordesk show` listed a deal of one unit as "1 units", where the report writes "1
+    unit" (only `anchordesk show`'s own lines had a rule for it)."""
+    import logging
+    from dataclasses import replace
+
+    from anchordesk.cli.show import summary_lines
+
+    show = replace(MUG_SHOW, products=(replace(MUG_SHOW.products[0], stock=5),))
+
+    async def sell() -> None:
+        async with rehearsing(show, tmp_path) as live:
+            assert live.session is not None
+            line = OrderLine("MUG", 6, Decimal("1280"))
+            with caplog.at_level(logging.WARNING):
+                live.session.ingest([Order("json", "o-1", "JPY", line.amount, (line,))])
+
+    asyncio.run(sell())
+    said = [r.getMessage() for r in caplog.records if " oversold by " in r.getMessage()]
+    assert said == ["order o-1: MUG oversold by 1 unit"], said
+    one = replace(show, rundown=(replace(show.rundown[0], deal=DealPlan(Decimal(980), 60, 1)),))
+    assert any(line.endswith(", 1 unit") for line in summary_lines(one)), summary_lines(one)
