@@ -303,3 +303,45 @@ def test_a_count_of_one_is_said_in_the_singular_in_the_log_and_the_terminal(
     assert said == ["order o-1: MUG oversold by 1 unit"], said
     one = replace(show, rundown=(replace(show.rundown[0], deal=DealPlan(Decimal(980), 60, 1)),))
     assert any(line.endswith(", 1 unit") for line in summary_lines(one)), summary_lines(one)
+
+
+def _phone_says(language: str, key: str, count: int, *values: str) -> str:
+    """The phone page's own words (control/web/i18n.js) and its own ``tn`` (app.js: a count's
+    words in the plural the page's language gives it), run by node as they are written."""
+    import re
+    import subprocess
+
+    import anchordesk.control
+
+    web = Path(anchordesk.control.__file__).parent / "web"
+    app = (web / "app.js").read_text(encoding="utf-8")
+    parts = [re.search(rf"\n  const {name} = .*?;\n", app, re.S) for name in ("t", "plural", "tn")]
+    assert all(parts), parts
+    page_language = {"zh_CN": "zh-CN"}.get(language, language)
+    script = "\n".join(
+        [
+            "const window = {};",
+            f'const document = {{ documentElement: {{ lang: "{page_language}" }} }};',
+            (web / "i18n.js").read_text(encoding="utf-8"),
+            f'const TEXTS = window.ANCHORDESK_TEXT; const LANG = "{language}";',
+            *(found[0] for found in parts if found),
+            f"process.stdout.write(tn({key!r}, {count}, ...{list(values)!r}));",
+        ]
+    )
+    said = subprocess.run(
+        ["node", "-e", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    return said.stdout
+
+
+def test_the_phone_says_one_unit_and_one_item_in_the_singular() -> None:
+    """Before: the phone's deal line said "Mug · $1.00 · 0:59 left · 1 units" and a feed's
+    line "json · ok · 1 items", where the report and the terminal say "1 unit"."""
+    assert _phone_says("en", "deal_live", 1, "Mug", "$1.00", "0:59", "1") == (
+        "Mug · $1.00 · 0:59 left · 1 unit"
+    )
+    assert _phone_says("en", "deal_live", 2, "Mug", "$1.00", "0:59", "2").endswith("· 2 units")
+    assert _phone_says("en", "feed", 1, "json", "ok", "1") == "json · ok · 1 item"
+    assert _phone_says("en", "feed", 0, "json", "ok", "0") == "json · ok · 0 items"
+    assert _phone_says("ja", "feed", 1, "json", "ok", "1") == "json · ok · 1 件"
+    assert _phone_says("zh_CN", "deal_live", 1, "杯", "¥1", "0:59", "1").endswith("· 1 件")

@@ -11,6 +11,12 @@
   const asked = () => ({ Authorization: `Bearer ${token}`, "Accept-Language": document.documentElement.lang });
   const t = (key, ...values) =>
     (TEXTS[LANG][key] || TEXTS.en[key] || key).replace(/\{(\d)\}/g, (_, i) => String(values[i]));
+  // A count's words in the plural the language's rules give the count (CLDR, as the report
+  // and the terminal say them): "1 unit", "3 units"; Chinese and Japanese have one form.
+  // The page said "1 units" and "1 items".
+  const plural = new Intl.PluralRules(document.documentElement.lang);
+  const tn = (key, n, ...values) =>
+    t(plural.select(Number(n)) === "one" && TEXTS[LANG][`${key}_one`] ? `${key}_one` : key, ...values);
   // A state word the server sends (an output's, a feed's), in the page's language; one this
   // page does not know yet is shown as sent.
   const stateWord = (kind, value) => TEXTS[LANG][`${kind}_${value}`] || String(value);
@@ -352,7 +358,8 @@
     for (const deal of state.deals) {
       if (deal.state !== "live") continue;
       const units = deal.units_left === null ? "∞" : count(deal.units_left);
-      const text = t("deal_live", title(deal), price(deal), countdown(deal.remaining_s - passed), units);
+      const text = tn("deal_live", deal.units_left ?? Infinity, title(deal), price(deal),
+        countdown(deal.remaining_s - passed), units);
       const span = rows.get(`deal:${deal.sku}`).node.firstChild;
       if (span.textContent !== text) span.textContent = text;
     }
@@ -384,7 +391,8 @@
     const feeds = $("feeds");
     feeds.replaceChildren();
     for (const feed of audience.feeds || []) {
-      const line = make("li", t("feed", feed.source, stateWord("feed", feed.state), count(feed.items)));
+      const line = make("li",
+        tn("feed", feed.items, feed.source, stateWord("feed", feed.state), count(feed.items)));
       if (feed.note || feed.last_error) line.title = feed.last_error || feed.note;
       feeds.append(line);
     }
