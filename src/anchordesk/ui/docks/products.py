@@ -52,6 +52,12 @@ class ProductPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("products")
         self._cards: dict[str, QPushButton] = {}
+        # What each card was last drawn from (its row, its place, the list's width, the
+        # language, ...): a card is drawn again only when one of them changed. A show of
+        # 10,000 products drew every card (money, counts and elision each) at every refresh of
+        # the state, several times a second: the window froze for seconds at each.
+        self._card_drawn_from: dict[str, tuple[object, ...]] = {}
+        self._card_numbers: dict[str, int] = {}
         self._columns = 0
         self._products: tuple[ProductRow, ...] = ()
         self._currency = ""
@@ -148,6 +154,7 @@ class ProductPanel(QWidget):
         self._deal_seconds.setAccessibleName(self.tr("Deal length in seconds"))
         self._deal_stock.setAccessibleName(self.tr("Deal stock"))
         self._render_deal()
+        self._card_drawn_from.clear()  # the words may have changed, the rows not
         for product in self._products:
             self._render_card(product)
 
@@ -181,6 +188,8 @@ class ProductPanel(QWidget):
         for card in self._cards.values():
             card.deleteLater()
         self._cards.clear()
+        self._card_drawn_from.clear()
+        self._card_numbers = {product.sku: number for number, product in enumerate(products, 1)}
         for product in products:
             card = QPushButton(self._grid_host)
             card.setCheckable(True)
@@ -229,7 +238,22 @@ class ProductPanel(QWidget):
         card = self._cards.get(product.sku)
         if card is None:
             return
-        number = list(self._cards).index(product.sku) + 1
+        number = self._card_numbers[product.sku]
+        room_px = self._card_text_px()
+        staged = product.sku == self._staged and product.sku != self._on_screen
+        drawn_from = (
+            product,
+            number,
+            self._currency_of(product),
+            product.sku == self._on_screen,
+            staged,
+            room_px,
+            current_language(),
+            card.font().key(),
+        )
+        if self._card_drawn_from.get(product.sku) == drawn_from:
+            return
+        self._card_drawn_from[product.sku] = drawn_from
         prefix = f"{number} · " if number <= 9 else ""
         if product.stock_left <= 0:
             stock = self.tr("sold out")
@@ -239,7 +263,6 @@ class ProductPanel(QWidget):
         # The card's text within the card: a long title ("京东自营 …", 96 characters) is
         # elided (whole in the tool tip); the figures wrap between them, each whole. A button
         # clips at its edge: the title and the units sold were cut without a mark.
-        room_px = self._card_text_px()
         metrics = card.fontMetrics()
         first = f"{prefix}{product.title}"
         shown = metrics.elidedText(first, Qt.TextElideMode.ElideRight, room_px)
@@ -255,7 +278,6 @@ class ProductPanel(QWidget):
             card.setToolTip(plain_tooltip(product.title) if shown != first else "")
         card.setAccessibleName(self.tr("Put %1 on screen").replace("%1", product.title))
         card.setChecked(product.sku == self._on_screen)
-        staged = product.sku == self._staged and product.sku != self._on_screen
         # Studio mode: the staged card is framed green, as its preview is.
         style = "QPushButton { text-align: left; padding: 4px 8px; }"
         if staged:

@@ -60,6 +60,7 @@ class RunSheetPanel(QWidget):
         layout.addWidget(self._table)
         layout.addLayout(buttons)
         self._rows: tuple[SegmentRow, ...] = ()
+        self._drawn: tuple[SegmentRow, ...] = ()  # the rows as the table shows them
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -73,6 +74,7 @@ class RunSheetPanel(QWidget):
         self._next.setAccessibleName(self.tr("Next segment"))
         self._jump.setAccessibleName(self.tr("Jump to the selected segment"))
         self._table.setAccessibleName(self.tr("Run sheet"))
+        self._drawn = ()  # the rows written again in the new language
 
     def table(self) -> QTableView:
         return self._table
@@ -80,8 +82,15 @@ class RunSheetPanel(QWidget):
     def update_state(self, state: ShowState) -> None:
         if len(state.segments) != self._model.rowCount():
             self._model.setRowCount(len(state.segments))
-        for row in state.segments:
-            self._update_row(row)
+            self._drawn = ()
+        # Only the rows that changed (the running segment's clock, the one done, the next):
+        # a show of 20,000 segments wrote every row's four cells at every refresh of the
+        # state, several a second, and the window froze a second or more at each.
+        drawn = self._drawn if len(self._drawn) == len(state.segments) else ()
+        for position, row in enumerate(state.segments):
+            if not drawn or drawn[position] != row:
+                self._update_row(row)
+        self._drawn = state.segments
         if state.segments and self._rows and self._current(self._rows) != state.current_index:
             self._table.scrollTo(self._model.index(state.current_index, 0))
         self._rows = state.segments
