@@ -70,6 +70,7 @@ from anchordesk.control.state import (
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.languages import from_accept_language, say
+from anchordesk.core.money import WrittenAmount
 from anchordesk.core.printable import escaped_surrogates
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.show import CommandRejected
@@ -741,6 +742,8 @@ class ControlServer:
             # not part of the JSON (RFC 8259 8.1 lets a parser ignore it): refused, it said
             # Python's own advice, "Unexpected UTF-8 BOM (decode using utf-8-sig)".
             text = raw.decode("utf-8").removeprefix("\ufeff")
+            if text.startswith("\ufeff"):  # json.loads says Python's advice for it too
+                return _error(400, "malformed JSON: the body starts with two byte-order marks")
             body = json.loads(
                 text,
                 parse_constant=_no_constant,
@@ -1221,8 +1224,9 @@ def _int(text: str) -> int:
 def _decimal(text: str) -> Decimal:
     # A number past what a Decimal can hold (an exponent of 19 digits: 1e-9999999999999999999)
     # raised decimal.InvalidOperation, which is no ValueError: a 500, a traceback in the log.
+    # The literal is kept: a refusal quotes the number as sent (1e309), not as 1E+309.
     try:
-        return Decimal(text)
+        return WrittenAmount(text)
     except InvalidOperation:
         shown = text if len(text) <= 20 else text[:20] + "..."
         raise ValueError(f"the number {shown} is out of range") from None

@@ -14,7 +14,12 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 
-from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
+from anchordesk.core.money import (
+    WrittenAmount,
+    currency_digits,
+    is_known_currency,
+    is_known_language,
+)
 from anchordesk.core.printable import escape_controls, masked_cut, shows_as_nothing
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Amount, Count, Words
 from anchordesk.show.model import (
@@ -900,12 +905,15 @@ def amount_too_large(what: Words, value: str) -> Words:
 def _check_amount(
     check: _Checker, path: str, amount: Decimal, currency: str | None, what: Words
 ) -> None:
+    # An amount that keeps its sender's text (the remote's price) is quoted as sent.
+    value = shown_literal(amount.text) if isinstance(amount, WrittenAmount) else None
+    value = value or format_amount(amount)
     if not amount.is_finite():
-        check.error(path, amount_not_finite(what, format_amount(amount)))
+        check.error(path, amount_not_finite(what, value))
     elif amount < 0:
-        check.error(path, amount_negative(what, format_amount(amount)))
+        check.error(path, amount_negative(what, value))
     elif amount > MAX_AMOUNT:
-        check.error(path, amount_too_large(what, format_amount(amount)))
+        check.error(path, amount_too_large(what, value))
     elif (
         currency is not None
         and CURRENCY_PATTERN.fullmatch(currency)
@@ -918,7 +926,7 @@ def _check_amount(
                 QT_TRANSLATE_NOOP(
                     "ShowProblems", "{value} has more decimals than {currency} uses ({allowed})"
                 ),
-                value=format_amount(amount),
+                value=value,
                 currency=currency,
                 allowed=currency_digits(currency),
             ),
