@@ -266,9 +266,36 @@ class _Checker:
             self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject()))
 
     def text(
-        self, path: str, text: str, limit: int, what: Words, *, multiline: bool = False
+        self,
+        path: str,
+        text: str,
+        limit: int,
+        what: Words,
+        *,
+        multiline: bool = False,
+        written: str = "",
     ) -> None:
-        """The length limit and the control characters of a text that goes on air."""
+        """The length limit and the control characters of a text that goes on air. `written`:
+        the text as its file wrote it, when the text is kept normalised (a SKU, NFKC): its
+        length is said with the count as kept, which is the one limited."""
+        if len(text) > limit and written and written != text:
+            self.error(
+                path,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "the {what} {written} is {written_length} characters long as written "
+                        "and {length} once normalised (Unicode NFKC, as it is kept and "
+                        "compared); at most {limit}",
+                    ),
+                    what=what,
+                    written=shown(written),
+                    written_length=grouped(len(written)),
+                    length=grouped(len(text)),
+                    limit=grouped(limit),
+                ),
+            )
+            return
         if len(text) > limit:
             self.error(
                 path,
@@ -630,7 +657,7 @@ def product_problems(
         if not product.sku.strip():
             check.error(f"{path}.sku", Words(QT_TRANSLATE_NOOP("ShowProblems", "the sku is empty")))
         elif len(product.sku) > MAX_SKU_CHARS or _ONE_LINE_CONTROLS.search(product.sku):
-            check.text(f"{path}.sku", product.sku, MAX_SKU_CHARS, SKU)
+            check.text(f"{path}.sku", product.sku, MAX_SKU_CHARS, SKU, written=product.written_sku)
         elif product.sku != product.sku.strip():
             check.error(
                 f"{path}.sku",
