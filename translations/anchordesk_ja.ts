@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+210"/>
+        <location filename="../src/anchordesk/control/server.py" line="+211"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+558"/>
+        <location line="+560"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -4333,7 +4333,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+115"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+120"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -4379,7 +4379,12 @@
         <translation>{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+82"/>
+        <source>the {what} {written} is {written_length} characters long as written and {length} once normalised (Unicode NFKC, as it is kept and compared); at most {limit}</source>
+        <translation>{what} {written} は書かれたままでは {written_length} 文字、正規化（Unicode NFKC。保存と比較はこの形で行います）すると {length} 文字です。上限は {limit} 文字です</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>the {what} is {length} characters long; at most {limit}</source>
         <translation>{what}が {length} 文字あります。上限は {limit} 文字です</translation>
     </message>
@@ -4555,7 +4560,7 @@
         <translation>品番が空です</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>the sku {sku} has spaces at its ends</source>
         <translation>品番 {sku} の前後に空白があります</translation>
     </message>
@@ -4580,7 +4585,7 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
     </message>
     <message>
-        <location line="-334"/>
+        <location line="-336"/>
         <source>stock must not be negative (got {value})</source>
         <translation>在庫は負の数にできません（現在 {value}）</translation>
     </message>
@@ -4590,7 +4595,7 @@
         <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+340"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
     </message>
@@ -4625,12 +4630,12 @@
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="-391"/>
+        <location line="-393"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+469"/>
+        <location line="+471"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>
@@ -4658,7 +4663,7 @@
         <translation type="vanished">{what} {value} は範囲外です。上限は {limit} です</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+41"/>
         <source>{value} has more decimals than {currency} uses ({allowed})</source>
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>

@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+210"/>
+        <location filename="../src/anchordesk/control/server.py" line="+211"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+558"/>
+        <location line="+560"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -4333,7 +4333,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+115"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+120"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -4379,7 +4379,12 @@
         <translation>{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+82"/>
+        <source>the {what} {written} is {written_length} characters long as written and {length} once normalised (Unicode NFKC, as it is kept and compared); at most {limit}</source>
+        <translation>{what} {written} 按原文长 {written_length} 个字符，规范化（Unicode NFKC，保存和比较都用此形式）后长 {length} 个字符；最多 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>the {what} is {length} characters long; at most {limit}</source>
         <translation>{what}长 {length} 个字符；最多 {limit} 个</translation>
     </message>
@@ -4555,7 +4560,7 @@
         <translation>货号为空</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>the sku {sku} has spaces at its ends</source>
         <translation>货号 {sku} 首尾有空格</translation>
     </message>
@@ -4580,7 +4585,7 @@
         <translation>{value} 不是 ISO 4217 货币代码（如 CNY）</translation>
     </message>
     <message>
-        <location line="-334"/>
+        <location line="-336"/>
         <source>stock must not be negative (got {value})</source>
         <translation>库存不能为负数（现为 {value}）</translation>
     </message>
@@ -4590,7 +4595,7 @@
         <translation>库存 {value} 超出范围：应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+340"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>共 {count} 个卖点；最多 {limit} 个</translation>
     </message>
@@ -4625,12 +4630,12 @@
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
     <message>
-        <location line="-391"/>
+        <location line="-393"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+469"/>
+        <location line="+471"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
     </message>
@@ -4658,7 +4663,7 @@
         <translation type="vanished">{what} {value} 超出范围：最多 {limit}</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+41"/>
         <source>{value} has more decimals than {currency} uses ({allowed})</source>
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>

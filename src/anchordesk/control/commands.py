@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from anchordesk.core.money import DECIMAL_TEXT
+from anchordesk.core.money import DECIMAL_TEXT, WrittenAmount
 from anchordesk.live.show import CommandRejected, LiveShow
 from anchordesk.show.model import canonical_sku
 
@@ -80,7 +80,8 @@ def _price(command: str, name: str, value: object) -> Decimal:
         # Decimal() also reads "1_0" as ten and "１２" as twelve: the show file's rule instead.
         raise BadCommand(f"{command}: {name} {value[:40]!r} is not an amount")
     try:
-        amount = Decimal(str(value).strip())
+        # The text as sent is kept: a refusal of the price quotes it (core/money.WrittenAmount).
+        amount = value if isinstance(value, WrittenAmount) else WrittenAmount(str(value).strip())
     except InvalidOperation:
         raise BadCommand(f"{command}: {name} {str(value)[:40]!r} is not an amount") from None
     if not amount.is_finite():

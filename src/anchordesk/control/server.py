@@ -38,7 +38,6 @@ from aiohttp.http_exceptions import (
     InvalidURLError,
     LineTooLong,
 )
-from aiohttp.web_protocol import RequestHandler
 
 from anchordesk.control.commands import (
     COMMANDS,
@@ -70,6 +69,7 @@ from anchordesk.control.state import (
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.languages import from_accept_language, say
+from anchordesk.core.money import WrittenAmount
 from anchordesk.core.printable import escaped_surrogates
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.show import CommandRejected
@@ -130,7 +130,7 @@ _MALFORMED_PARTS: tuple[
 )
 
 
-class _OneLineErrors(RequestHandler):
+class _OneLineErrors(web.RequestHandler):
     """aiohttp's connection, answering a request its parser refuses (a bad byte in the URL or
     a header, ``HTTP/9.9``, a Content-Length that is no number) with the API's one JSON line.
 
@@ -487,13 +487,20 @@ class ControlServer:
         from anchordesk.core.logs import register_secret
 
         register_secret(self._token)
-        app = web.Application(
-            client_max_size=self._max_body_bytes,
-            middlewares=[self._guard],
+        # What each connection (aiohttp's RequestHandler) is made with: given to the runner,
+        # which makes aiohttp's own with them, and to _OneLineErrors, which is made here.
+        connection_args: dict[str, Any] = {
             # A body's Content-Encoding is undone by _decoded (aiohttp's own refusals are not
             # the API's one line).
-            handler_args={"max_line_size": 8190, "max_field_size": 8190, "auto_decompress": False},
-        )
+            "max_line_size": 8190,
+            "max_field_size": 8190,
+            "auto_decompress": False,
+            # No access log: a page's address carries ?token=.
+            "access_log": None,
+            "logger": _request_log,
+            "keepalive_timeout": self._idle_timeout_s,
+        }
+        app = web.Application(client_max_size=self._max_body_bytes, middlewares=[self._guard])
         app.router.add_get("/", self._index)
         app.router.add_get("/static/{name}", self._static)
         app.router.add_get("/api/v1", self._api_index)
@@ -502,18 +509,15 @@ class ControlServer:
         app.router.add_post("/api/v1/commands", self._command, expect_handler=self._expect)
         app.router.add_get("/api/v1/events", self._events)
         app.router.add_get("/api/v1/program.jpg", self._program)
-        # No access log: a page's address carries ?token=.
         runner = web.AppRunner(
             app,
-            access_log=None,
             handle_signals=False,
-            logger=_request_log,
-            keepalive_timeout=self._idle_timeout_s,
             # A request still coming in when the server stops (a body sent a byte at a time,
             # no token needed: aiohttp reads on after the 401) is waited for this long, then
             # cut: aiohttp's default, a minute, held each stop (a new token, another port, the
             # remote off) for up to 15 s, the remote not listening meanwhile.
             shutdown_timeout=STOP_CLOSE_S,
+            **connection_args,
         )
         await runner.setup()
         server = runner.server
@@ -530,9 +534,10 @@ class ControlServer:
                     )
                 self.refused_connections += 1
                 return _Refused()
-            # aiohttp's own connection (server()), answering what its parser refuses with the
-            # API's one line (_OneLineErrors).
-            return _OneLineErrors(server, loop=server._loop, **server._kwargs)
+            # aiohttp's own connection (what server() makes), answering what its parser
+            # refuses with the API's one line (_OneLineErrors): made with the public
+            # constructor and the same arguments, none of the Server's private attributes.
+            return _OneLineErrors(server, loop=asyncio.get_running_loop(), **connection_args)
 
         try:
             self._listener = await asyncio.get_running_loop().create_server(
@@ -741,6 +746,8 @@ class ControlServer:
             # not part of the JSON (RFC 8259 8.1 lets a parser ignore it): refused, it said
             # Python's own advice, "Unexpected UTF-8 BOM (decode using utf-8-sig)".
             text = raw.decode("utf-8").removeprefix("\ufeff")
+            if text.startswith("\ufeff"):  # json.loads says Python's advice for it too
+                return _error(400, "malformed JSON: the body starts with two byte-order marks")
             body = json.loads(
                 text,
                 parse_constant=_no_constant,
@@ -1221,8 +1228,9 @@ def _int(text: str) -> int:
 def _decimal(text: str) -> Decimal:
     # A number past what a Decimal can hold (an exponent of 19 digits: 1e-9999999999999999999)
     # raised decimal.InvalidOperation, which is no ValueError: a 500, a traceback in the log.
+    # The literal is kept: a refusal quotes the number as sent (1e309), not as 1E+309.
     try:
-        return Decimal(text)
+        return WrittenAmount(text)
     except InvalidOperation:
         shown = text if len(text) <= 20 else text[:20] + "..."
         raise ValueError(f"the number {shown} is out of range") from None

@@ -42,6 +42,21 @@ DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-
 takes "1_000", full-width "１２" and "Infinity", none of which a price list or a feed means as
 a number (one rule for show files, CSVs, the editor and the feeds)."""
 
+
+class WrittenAmount(Decimal):
+    """An amount that keeps the text it was read from (``text``), so that a problem with it
+    quotes what its sender wrote (``1e309``, ``0.000…1``), not Decimal's spelling of it
+    (``1E+309``, ``1E-101``). It is the Decimal in every other way; arithmetic on it gives a
+    plain Decimal."""
+
+    text: str
+
+    def __new__(cls, text: str) -> WrittenAmount:
+        amount = super().__new__(cls, text.strip())
+        amount.text = text
+        return amount
+
+
 DEFAULT_LOCALE = "en"
 
 # CLDR's currencySpacing (the same in every locale we ship): a symbol that ends (or starts)

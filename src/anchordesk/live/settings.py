@@ -437,6 +437,9 @@ def looks_like_stream_key(text: str) -> bool:
     )
 
 
+_STREAMING_URL = re.compile(r"^rtmps?:(.*)$", re.I | re.S)
+
+
 def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
     """Whether a server URL carries a stream key, which would then be saved in plain text.
 
@@ -448,7 +451,8 @@ def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
     url = url.strip()[:_URL_MASKED_AT_MOST]
     if not url:
         return False
-    if "://" not in url:
+    streaming = _STREAMING_URL.match(url)
+    if "://" not in url and streaming is None:
         return looks_like_stream_key(url)
     if url in preset.servers:
         return False
@@ -459,9 +463,15 @@ def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
         base = server.partition("?")[0].rstrip("/")
         if base_url.startswith(base) and len(base_url[len(base) :].strip("/")) >= 6:
             return True
-    match = re.match(r"^rtmps?://[^/\s]+(/.*)?$", base_url, re.I)
-    path = (match.group(1) or "") if match else ""
-    return any(looks_like_stream_key(segment) for segment in path.split("/") if segment)
+    if streaming is None:
+        return False
+    # The path is what follows the host, or the scheme when there is no host: an address
+    # with the server left out (``rtmp:///live2/KEY``, ``rtmp:live2/KEY``) or written with
+    # backslashes (``rtmp:\\host\live2\KEY``) holds its key as any other does.
+    rest = streaming.group(1).partition("?")[0].replace("\\", "/")
+    if rest.startswith("//") and not rest.startswith("///"):
+        rest = rest[2:].partition("/")[2]  # the host, never read as a key
+    return any(looks_like_stream_key(segment) for segment in rest.split("/") if segment)
 
 
 def check_server_url(preset: PlatformPreset, url: str) -> str | None:

@@ -51,9 +51,17 @@ class Product:
     image: str | None = None  # relative to the show file, as written in it
     points: tuple[str, ...] = ()  # talking points for the anchor
     currency: str | None = None  # None: the show's currency
+    #: The SKU as the file or the CSV wrote it, when NFKC changed it ("㍿" is "株式会社"):
+    #: a problem with its length says both counts. "" when it was written as kept.
+    written_sku: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sku", canonical_sku(self.sku))
+        canonical = canonical_sku(self.sku)
+        if canonical != self.sku:
+            object.__setattr__(self, "written_sku", self.sku)
+        elif self.written_sku and canonical_sku(self.written_sku) != canonical:
+            object.__setattr__(self, "written_sku", "")  # replace() gave another SKU
+        object.__setattr__(self, "sku", canonical)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,12 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 
-from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
+from anchordesk.core.money import (
+    WrittenAmount,
+    currency_digits,
+    is_known_currency,
+    is_known_language,
+)
 from anchordesk.core.printable import escape_controls, masked_cut, shows_as_nothing
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Amount, Count, Words
 from anchordesk.show.model import (
@@ -261,9 +266,36 @@ class _Checker:
             self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject()))
 
     def text(
-        self, path: str, text: str, limit: int, what: Words, *, multiline: bool = False
+        self,
+        path: str,
+        text: str,
+        limit: int,
+        what: Words,
+        *,
+        multiline: bool = False,
+        written: str = "",
     ) -> None:
-        """The length limit and the control characters of a text that goes on air."""
+        """The length limit and the control characters of a text that goes on air. `written`:
+        the text as its file wrote it, when the text is kept normalised (a SKU, NFKC): its
+        length is said with the count as kept, which is the one limited."""
+        if len(text) > limit and written and written != text:
+            self.error(
+                path,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "the {what} {written} is {written_length} characters long as written "
+                        "and {length} once normalised (Unicode NFKC, as it is kept and "
+                        "compared); at most {limit}",
+                    ),
+                    what=what,
+                    written=shown(written),
+                    written_length=grouped(len(written)),
+                    length=grouped(len(text)),
+                    limit=grouped(limit),
+                ),
+            )
+            return
         if len(text) > limit:
             self.error(
                 path,
@@ -625,7 +657,7 @@ def product_problems(
         if not product.sku.strip():
             check.error(f"{path}.sku", Words(QT_TRANSLATE_NOOP("ShowProblems", "the sku is empty")))
         elif len(product.sku) > MAX_SKU_CHARS or _ONE_LINE_CONTROLS.search(product.sku):
-            check.text(f"{path}.sku", product.sku, MAX_SKU_CHARS, SKU)
+            check.text(f"{path}.sku", product.sku, MAX_SKU_CHARS, SKU, written=product.written_sku)
         elif product.sku != product.sku.strip():
             check.error(
                 f"{path}.sku",
@@ -900,12 +932,15 @@ def amount_too_large(what: Words, value: str) -> Words:
 def _check_amount(
     check: _Checker, path: str, amount: Decimal, currency: str | None, what: Words
 ) -> None:
+    # An amount that keeps its sender's text (the remote's price) is quoted as sent.
+    value = shown_literal(amount.text) if isinstance(amount, WrittenAmount) else None
+    value = value or format_amount(amount)
     if not amount.is_finite():
-        check.error(path, amount_not_finite(what, format_amount(amount)))
+        check.error(path, amount_not_finite(what, value))
     elif amount < 0:
-        check.error(path, amount_negative(what, format_amount(amount)))
+        check.error(path, amount_negative(what, value))
     elif amount > MAX_AMOUNT:
-        check.error(path, amount_too_large(what, format_amount(amount)))
+        check.error(path, amount_too_large(what, value))
     elif (
         currency is not None
         and CURRENCY_PATTERN.fullmatch(currency)
@@ -918,7 +953,7 @@ def _check_amount(
                 QT_TRANSLATE_NOOP(
                     "ShowProblems", "{value} has more decimals than {currency} uses ({allowed})"
                 ),
-                value=format_amount(amount),
+                value=value,
                 currency=currency,
                 allowed=currency_digits(currency),
             ),

@@ -490,6 +490,8 @@ class SessionStore:
         new = not read_only and not self.path.exists()
         try:
             self._open(read_only)
+            if self._locked:
+                self._settle_lock()
         except BaseException:
             if new:
                 # A file this run made and could not even start (a full disk): nothing of it is
@@ -497,6 +499,14 @@ class SessionStore:
                 remove_with_logs(self.path)
             self._unlock()
             raise
+
+    def _settle_lock(self) -> None:
+        """A new file has an identity only now: lock it by that too (store/session_lock.py)."""
+        try:
+            session_lock.settle(self.path)
+        except session_lock.SessionInUse as error:
+            self._db.close()
+            raise StoreError(str(error)) from None
 
     def _unlock(self) -> None:
         if self._locked:

@@ -18,6 +18,17 @@ exclusive lock that Windows also drops when the program ends. A file open in any
 cannot be removed there, so the lock file is removed after it is closed (when nobody else has
 it open), not before. The platform's call is one small function (:class:`LockCalls`); the
 rest is the same on both.
+
+One file may have several names: a hard link, a file bind-mounted at a second name. SQLite
+keeps its write-ahead log beside the *name* (``NAME-wal``), so two programs writing one file
+through two names each write a log the other never reads, and one's orders are lost when the
+logs are folded back (SQLite documents hard links as unsupported for that reason). So a session
+file with more than one link is refused for writing, whatever the lock says, and the lock is
+also taken by the file's identity (device and inode): a second lock file named ``DEV-INO.lock``
+in one folder of the user's (``session-locks`` in the data folder), which any name of the file
+leads to. ``NAME.lock`` stays where and what it was (an empty file beside the session, locked
+whole), so an older AnchorDesk and this one still keep each other out. A symbolic link is
+followed first: the lock files are those of the file it leads to.
 """
 
 from __future__ import annotations
@@ -100,46 +111,176 @@ class SessionInUse(Exception):
     """Another running program writes this session file (one line for the user)."""
 
 
-_held: dict[Path, tuple[int, int]] = {}  # resolved session path -> (descriptor, users)
+class SessionHasOtherNames(SessionInUse):
+    """The session file has another name (a hard link): refused for writing (one line)."""
+
+
+Identity = tuple[int, int]  # (st_dev, st_ino) of the session file
+
+
+@dataclass
+class _Hold:
+    files: list[tuple[Path, int]]  # (lock file, descriptor), in the order taken
+    identity: Identity | None  # None while the session file does not exist yet
+    users: int
+
+
+_held: dict[Path, _Hold] = {}  # resolved session path -> what this program holds for it
 _guard = threading.Lock()
+
+#: The folder of the identity locks, in the user's data folder.
+IDENTITY_FOLDER = "session-locks"
 
 
 def lock_path(session: Path) -> Path:
     return session.with_name(session.name + ".lock")
 
 
+def identity_lock_path(identity: Identity) -> Path | None:
+    """The lock file every name of the file leads to (None: no such folder can be made)."""
+    from anchordesk.core.paths import user_data_dir
+
+    try:
+        folder = user_data_dir() / IDENTITY_FOLDER
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    device, inode = identity
+    return folder / f"{device}-{inode}.lock"
+
+
+def _identity(session: Path) -> tuple[Identity | None, int]:
+    """The file's (device, inode) and its number of links; (None, 0) when there is none."""
+    try:
+        status = os.stat(session)
+    except OSError:
+        return None, 0
+    return (status.st_dev, status.st_ino), status.st_nlink
+
+
+def _refuse_other_names(session: Path, links: int) -> None:
+    if links > 1:
+        raise SessionHasOtherNames(
+            f"{session}: this session file has {links} names (hard links); two programs "
+            "writing it under two names would lose each other's orders, so it is not written: "
+            "give a copy of it (cp) to --session, or remove its other names"
+        )
+
+
+def _in_use(session: Path) -> SessionInUse:
+    return SessionInUse(
+        f"{session}: this session is open in another running AnchorDesk; stop "
+        "that one first, or give another --session"
+    )
+
+
+def _take(calls: LockCalls, lock_file: Path, session: Path) -> int | None:
+    """The descriptor of ``lock_file``, locked; None when no lock file can be made there.
+    Raises :class:`SessionInUse` when another program holds it."""
+    for _ in range(3):
+        try:
+            descriptor = os.open(lock_file, _OPEN_FLAGS, 0o600)
+        except OSError:
+            return None  # no lock file can be made there: SQLite will say why it cannot write
+        if not calls.lock(descriptor):
+            os.close(descriptor)
+            raise _in_use(session)
+        # The holder before us may have removed the file as we opened it: a lock on the
+        # removed file is one nobody else sees, so take the one now at the path.
+        if _still_at(lock_file, descriptor):
+            return descriptor
+        os.close(descriptor)
+    return None
+
+
+def _still_at(lock_file: Path, descriptor: int) -> bool:
+    """Whether ``lock_file`` still names the file open at ``descriptor``."""
+    try:
+        named, held = os.stat(lock_file), os.fstat(descriptor)
+    except OSError:
+        return False
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _let_go(calls: LockCalls, files: list[tuple[Path, int]]) -> None:
+    for lock_file, descriptor in reversed(files):
+        ours = _still_at(lock_file, descriptor)
+        if calls.remove_before_close and ours:
+            # Removed while still held, so no other program can hold it on the removed file.
+            with contextlib.suppress(OSError):
+                os.unlink(lock_file)
+        with contextlib.suppress(OSError):
+            calls.unlock(descriptor)
+        os.close(descriptor)
+        if not calls.remove_before_close and ours:
+            # Windows: only now can it go, and only if no other program has it open (then it
+            # stays, and the next run takes it over as after a crash).
+            with contextlib.suppress(OSError):
+                os.unlink(lock_file)
+
+
+def _lock_all(calls: LockCalls, session: Path, key: Path, identity: Identity | None) -> _Hold:
+    files: list[tuple[Path, int]] = []
+    wanted = [lock_path(key)]
+    if identity is not None:
+        by_identity = identity_lock_path(identity)
+        if by_identity is not None:
+            wanted.append(by_identity)
+    try:
+        for lock_file in wanted:
+            descriptor = _take(calls, lock_file, session)
+            if descriptor is not None:
+                files.append((lock_file, descriptor))
+    except SessionInUse:
+        _let_go(calls, files)
+        raise
+    return _Hold(files, identity, 1)
+
+
 def acquire(session: Path) -> None:
-    """Take the session's lock for this program, or raise :class:`SessionInUse`."""
+    """Take the session's lock for this program, or raise :class:`SessionInUse` (another
+    program holds it) or :class:`SessionHasOtherNames` (the file has another name)."""
+    key = session.resolve()
+    identity, links = _identity(key)
+    _refuse_other_names(session, links)
+    calls = _calls
+    if calls is None:
+        return
+    with _guard:
+        if key in _held:
+            _held[key].users += 1
+            return
+        for other, hold in _held.items():
+            if identity is not None and hold.identity == identity:
+                raise SessionInUse(
+                    f"{session}: this session file is open in this AnchorDesk under another "
+                    f"name ({other}); give that name, or a copy of the file"
+                )
+        _held[key] = _lock_all(calls, session, key, identity)
+
+
+def settle(session: Path) -> None:
+    """The session file was made after its lock was taken (a new session): lock it by its
+    identity too, now that it has one. Raises :class:`SessionInUse` when another program
+    took that first."""
     calls = _calls
     if calls is None:
         return
     key = session.resolve()
     with _guard:
-        if key in _held:
-            descriptor, users = _held[key]
-            _held[key] = (descriptor, users + 1)
+        hold = _held.get(key)
+        if hold is None or hold.identity is not None:
             return
-        for _ in range(3):
-            try:
-                descriptor = os.open(lock_path(key), _OPEN_FLAGS, 0o600)
-            except OSError:
-                return  # no lock file can be made there: SQLite will say why it cannot write
-            if not calls.lock(descriptor):
-                os.close(descriptor)
-                raise SessionInUse(
-                    f"{session}: this session is open in another running AnchorDesk; stop "
-                    "that one first, or give another --session"
-                )
-            # The holder before us may have removed the file as we opened it: a lock on the
-            # removed file is one nobody else sees, so take the one now at the path.
-            try:
-                same = os.stat(lock_path(key)).st_ino == os.fstat(descriptor).st_ino
-            except OSError:
-                same = False
-            if same:
-                _held[key] = (descriptor, 1)
-                return
-            os.close(descriptor)
+        identity, links = _identity(key)
+        _refuse_other_names(session, links)
+        if identity is None:
+            return
+        by_identity = identity_lock_path(identity)
+        if by_identity is not None:
+            descriptor = _take(calls, by_identity, session)
+            if descriptor is not None:
+                hold.files.append((by_identity, descriptor))
+        hold.identity = identity
 
 
 def release(session: Path) -> None:
@@ -149,24 +290,14 @@ def release(session: Path) -> None:
         return
     key = session.resolve()
     with _guard:
-        if key not in _held:
+        hold = _held.get(key)
+        if hold is None:
             return
-        descriptor, users = _held.pop(key)
-        if users > 1:
-            _held[key] = (descriptor, users - 1)
+        hold.users -= 1
+        if hold.users > 0:
             return
-        if calls.remove_before_close:
-            # Removed while still held, so no other program can hold it on the removed file.
-            with contextlib.suppress(OSError):
-                os.unlink(lock_path(key))
-        with contextlib.suppress(OSError):
-            calls.unlock(descriptor)
-        os.close(descriptor)
-        if not calls.remove_before_close:
-            # Windows: only now can it go, and only if no other program has it open (then it
-            # stays, and the next run takes it over as after a crash).
-            with contextlib.suppress(OSError):
-                os.unlink(lock_path(key))
+        del _held[key]
+        _let_go(calls, hold.files)
 
 
 def follow(old: Path, new: Path) -> None:
@@ -179,23 +310,15 @@ def follow(old: Path, new: Path) -> None:
         return
     old_key, new_key = old.resolve(), new.resolve()
     with _guard:
-        descriptor, users = _held.pop(old_key, (-1, 1))
-        try:
-            still_ours = os.stat(lock_path(old_key)).st_ino == os.fstat(descriptor).st_ino
-        except OSError:
-            still_ours = False
-        if still_ours and old_key == new_key:
-            _held[new_key] = (descriptor, users)
-            return
-        if descriptor >= 0:
-            if still_ours:
-                with contextlib.suppress(OSError):
-                    os.unlink(lock_path(old_key))
-            with contextlib.suppress(OSError):
-                calls.unlock(descriptor)
-            os.close(descriptor)
+        hold = _held.pop(old_key, None)
+        users = 1 if hold is None else hold.users
+        if hold is not None:
+            still_ours = all(_still_at(name, descriptor) for name, descriptor in hold.files)
+            if still_ours and old_key == new_key and hold.identity == _identity(new_key)[0]:
+                _held[new_key] = hold
+                return
+            _let_go(calls, hold.files)
     acquire(new)
     with _guard:
         if new_key in _held:
-            held, _ = _held[new_key]
-            _held[new_key] = (held, users)
+            _held[new_key].users = users
