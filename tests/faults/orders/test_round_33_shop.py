@@ -1,0 +1,144 @@
+"""Hostile round thirty-three, the Shopify feeds, the session store's feed names and refund
+rules, and the report (shop33 fixes): against real local shops (tests/feeds; one answering
+both APIs, shop_parts.BothApis), a real FeedHub and StoreWriter, session files, and the
+report read from them. Each behaviour test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from feed_servers import Reply, ShopifyOrdersServer
+
+from anchordesk.core.redact import mask_url
+from anchordesk.feeds.spec import FeedSpec, feed_identity, shopify_former_identity
+from anchordesk.store.report import build_report
+from anchordesk.store.session import SessionStore
+from anchordesk.store.session_feeds import FeedIdentity
+
+from ..feed_parts import shopify_until
+
+
+def _report(session: Path) -> dict[str, Any]:
+    return build_report(session).to_json()
+
+
+class _TwoShopsOneBridge(ShopifyOrdersServer):
+    """One bridge address serving two shops, chosen by ``?shop=a`` / ``?shop=b``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = ShopifyOrdersServer(token=self.token)
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        shop = query.pop("shop", "a")
+        return self.b.respond(query, headers) if shop == "b" else super().respond(query, headers)
+
+
+def test_two_shops_behind_one_bridge_told_apart_by_a_query_value_are_two_feeds(
+    tmp_path: Path,
+) -> None:
+    """1 (A): a session read from ``…/orders.json?shop=a`` and continued with ``?shop=b``.
+    The query was dropped from the shop: b took a's name and cursor, its order below a's
+    since_id was never read and its order with an id of a's was rejected as a changed copy
+    (2 orders $20.00 for 4 $41.00)."""
+    session = tmp_path / "s.adsession"
+    with _TwoShopsOneBridge() as bridge:
+        bridge.add_order([("MUG", 1, "10.00")])
+        bridge.add_order([("MUG", 1, "10.00")])
+        bridge.b.next_id = 4_000_000_000
+        bridge.b.add_order([("CAP", 2, "7.00")])  # an id below a's
+        bridge.b.next_id = 5_000_000_000
+        bridge.b.add_order([("CAP", 1, "7.00")])  # the id of a's first order
+        shopify_until(
+            bridge.url + "?shop=a",
+            bridge.token,
+            session,
+            lambda: _report(session)["orders"] == 2 if session.exists() else False,
+        )
+        shopify_until(
+            bridge.url + "?shop=b",
+            bridge.token,
+            session,
+            lambda: _report(session)["orders"] == 4,
+        )
+    report = _report(session)
+    assert report["orders"] == 4
+    assert report["gmv_by_currency"] == {"USD": "41.00"}
+    assert report["rejected"] == []
+    store = SessionStore(session, read_only=True)
+    labels = sorted(feed.label for feed in store.feeds())
+    store.close()
+    assert labels == [
+        f"shopify-orders {bridge.url}?shop=a",
+        f"shopify-orders {bridge.url}?shop=b",
+    ]
+
+
+def _kept_by_the_former_rule(session: Path, url: str, label: str) -> None:
+    """A session file whose Shopify feed an earlier version named by the rule that dropped
+    the query (its identity the shop's address alone)."""
+    store = SessionStore(session)
+    store.name_feeds([FeedIdentity("shopify-orders", "x", label)])
+    store.close()
+    former = shopify_former_identity(FeedSpec("shopify-orders", url))
+    with sqlite3.connect(session) as db:
+        db.execute("UPDATE feeds SET identity = ?", (former,))
+
+
+def _names(session: Path, urls: list[str]) -> list[str]:
+    specs = [FeedSpec("shopify-orders", url) for url in urls]
+    wanted = [
+        FeedIdentity(
+            spec.kind,
+            feed_identity(spec),
+            f"shopify-orders {mask_url(spec.url)}",
+            shopify_former_identity(spec),
+        )
+        for spec in specs
+    ]
+    store = SessionStore(session)
+    try:
+        return store.name_feeds(wanted)
+    finally:
+        store.close()
+
+
+def test_an_older_session_of_a_bridge_shop_keeps_its_name_and_another_shop_gets_its_own(
+    tmp_path: Path,
+) -> None:
+    """1: a session kept before the query counted goes on under the name it has, whether the
+    label shows the value (``?shop=a``) or masks it (an opaque value); another shop of the
+    bridge gets a name of its own. Two opaque values (masked alike in the labels) of one
+    session are two shops, named and read apart."""
+    bridge = "https://bridge.example/admin/api/2026-07/orders.json"
+    plain = tmp_path / "plain.adsession"
+    _kept_by_the_former_rule(plain, bridge + "?shop=a", f"shopify-orders {bridge}?shop=a")
+    assert _names(plain, [bridge + "?shop=a&token=t0p"]) == ["shopify-orders"]
+    assert _names(plain, [bridge + "?shop=b"]) == ["shopify-orders#2"]
+    opaque_a, opaque_b = "?shop=Zq81Kd0Xw2Lp9Tn4Vb7", "?shop=Hs62Qe1Ry5Ui3Oa8Mc0"
+    masked = tmp_path / "masked.adsession"
+    _kept_by_the_former_rule(
+        masked, bridge + opaque_a, f"shopify-orders {mask_url(bridge + opaque_a)}"
+    )
+    assert "****" in mask_url(bridge + opaque_a)
+    assert _names(masked, [bridge + opaque_a]) == ["shopify-orders"]
+    fresh = tmp_path / "fresh.adsession"
+    assert _names(fresh, [bridge + opaque_a]) == ["shopify-orders"]
+    assert _names(fresh, [bridge + opaque_b]) == ["shopify-orders#2"]
+    assert _names(fresh, [bridge + opaque_a, bridge + opaque_b]) == [
+        "shopify-orders",
+        "shopify-orders#2",
+    ]
+    with sqlite3.connect(fresh) as db:
+        kept = " ".join(str(cell) for row in db.execute("SELECT * FROM feeds") for cell in row)
+    assert "Zq81Kd0Xw2Lp9Tn4Vb7" not in kept and "Hs62Qe1Ry5Ui3Oa8Mc0" not in kept
+
+
+def test_a_shop_host_written_with_its_root_dot_is_the_same_shop() -> None:
+    """4 (B): ``shop.myshopify.com.`` (a fully qualified name) is the shop without the dot:
+    given both ways it was two feeds, every order counted twice."""
+    plain = FeedSpec("shopify-orders", "https://a.myshopify.com/admin/api/2026-07/orders.json")
+    dotted = FeedSpec("shopify-orders", "https://A.myshopify.com.:443/admin/orders.json")
+    assert feed_identity(plain) == feed_identity(dotted)
