@@ -67,6 +67,7 @@ from anchordesk.show.feed_rules import (
     changed_copy_problem,
     changed_update_problem,
     order_problem,
+    update_order_problem,
     update_problem,
 )
 from anchordesk.store import session_lock
@@ -816,7 +817,9 @@ class SessionStore:
                 if problem is not None:
                     item = rejected_as_kept(rejected_order(item, problem), secrets)
             elif isinstance(item, OrderUpdate):
-                problem = update_problem(item, self.show_currency())
+                problem = update_problem(item, self.show_currency()) or update_order_problem(
+                    item, self._kept_order_currency(item)
+                )
                 if problem is not None:
                     item = rejected_as_kept(rejected_update(item, problem), secrets)
             if isinstance(item, RejectedItem):
@@ -837,6 +840,21 @@ class SessionStore:
                 (source, cursor, now),
             )
         return new
+
+    def _kept_order_currency(self, update: OrderUpdate) -> str | None:
+        """The currency ``update``'s order is counted in (the ledger's: its own, else the
+        show's) when the store keeps that order, else None (not come yet: the ledger decides
+        when it comes). By the (source, id) index."""
+        row = self._db.execute(
+            "SELECT currency FROM orders WHERE source = ? AND id = ?",
+            (update.source, update.order_id),
+        ).fetchone()
+        if row is None:
+            return None
+        currency = row[0]
+        if not isinstance(currency, str):
+            return None  # a damaged row: the report lists it as unreadable already
+        return currency or self.show_currency()
 
     def _amount_key_renamed(self, update: OrderUpdate, *, by_time: bool) -> None:
         """A Shopify refund without an id is keyed by its place in its order's refunds

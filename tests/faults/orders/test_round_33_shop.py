@@ -6,6 +6,7 @@ report read from them. Each behaviour test failed on the code before its fix."""
 from __future__ import annotations
 
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,13 @@ from feed_servers import Reply, ShopifyOrdersServer
 
 from anchordesk.core.redact import mask_url
 from anchordesk.feeds.spec import FeedSpec, feed_identity, shopify_former_identity
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
 from anchordesk.store.report import build_report
 from anchordesk.store.session import SessionStore
 from anchordesk.store.session_feeds import FeedIdentity
 
 from ..feed_parts import shopify_until
+from ..shop_parts import BothApis
 
 
 def _report(session: Path) -> dict[str, Any]:
@@ -142,3 +145,67 @@ def test_a_shop_host_written_with_its_root_dot_is_the_same_shop() -> None:
     plain = FeedSpec("shopify-orders", "https://a.myshopify.com/admin/api/2026-07/orders.json")
     dotted = FeedSpec("shopify-orders", "https://A.myshopify.com.:443/admin/orders.json")
     assert feed_identity(plain) == feed_identity(dotted)
+
+
+_SHOP = "shopify-orders"
+
+
+def _refund(amount: str, currency: str) -> OrderUpdate:
+    return OrderUpdate(_SHOP, "5001", "refunded", Decimal(amount), currency, refund_id="900")
+
+
+def test_a_refund_rejected_for_its_currency_and_sent_again_corrected_is_counted_once(
+    tmp_path: Path,
+) -> None:
+    """2 (A): a refund sent in EUR for a USD order (rejected, update_currency_differs), then
+    again under its id in USD. The rule was the ledger's, after the store had kept the EUR
+    copy as the counted one: the corrected copy was rejected as update_changed ("the first
+    copy counts: refunded 5.00 EUR") while that first copy was listed as not counted; GMV
+    $20.00 for $15.00. docs/feed-protocol.md: a corrected copy under the same id counts."""
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    order = Order(_SHOP, "5001", "USD", Decimal("20.00"), (OrderLine("MUG", 2, Decimal("10.00")),))
+    store.write_batch(_SHOP, [order], None)
+    first = store.write_batch(_SHOP, [_refund("5.00", "EUR")], None)
+    again = store.write_batch(_SHOP, [_refund("5.00", "USD")], None)
+    store.close()
+    assert [type(item).__name__ for item in first + again] == ["RejectedItem", "OrderUpdate"]
+    report = _report(session)
+    assert report["gmv_by_currency"] == {"USD": "15.00"}
+    assert [(item["reason"], item["detail"]) for item in report["rejected"]] == [
+        ("update_currency_differs", "refunded in EUR for an order in USD")
+    ]
+
+
+def test_a_refund_rejected_by_rest_for_its_currency_is_counted_when_graphql_reads_it(
+    tmp_path: Path,
+) -> None:
+    """2 (A), with a shop: a refund of a USD order paid in EUR, its REST copy without the
+    shop-money sets (rejected: refunded in EUR), the session continued through GraphQL
+    (totalRefundedSet.shopMoney: $5.00 USD). The GraphQL copy was rejected as update_changed
+    against the rejected one: GMV $20.00 for the rest of the show."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        number = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(number, "5.00", [("MUG", 1)])
+        with shop.rest.lock:
+            order = shop.rest._order(number)
+            order["presentment_currency"] = "EUR"
+            for transaction in order["refunds"][-1]["transactions"]:
+                transaction["currency"], transaction["amount"] = "EUR", "4.60"
+        shopify_until(
+            shop.rest_url,
+            shop.static_token,
+            session,
+            lambda: bool(_report(session)["rejected"]) if session.exists() else False,
+        )
+        assert _report(session)["gmv_by_currency"] == {"USD": "20.00"}
+        shopify_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _report(session)["gmv_by_currency"] == {"USD": "15.00"},
+        )
+    report = _report(session)
+    assert report["gmv_by_currency"] == {"USD": "15.00"}
+    assert [item["reason"] for item in report["rejected"]] == ["update_currency_differs"]
