@@ -817,8 +817,10 @@ class SessionStore:
                 if problem is not None:
                     item = rejected_as_kept(rejected_order(item, problem), secrets)
             elif isinstance(item, OrderUpdate):
-                problem = update_problem(item, self.show_currency()) or update_order_problem(
-                    item, self._kept_order_currency(item)
+                problem = update_problem(item, self.show_currency()) or (
+                    update_order_problem(item, self._kept_order_currency(item))
+                    if not self._update_kept(item)
+                    else None  # a copy counted already: the changed-copy rule says what changed
                 )
                 if problem is not None:
                     item = rejected_as_kept(rejected_update(item, problem), secrets)
@@ -840,6 +842,15 @@ class SessionStore:
                 (source, cursor, now),
             )
         return new
+
+    def _update_kept(self, update: OrderUpdate) -> bool:
+        return (
+            self._db.execute(
+                "SELECT 1 FROM order_updates WHERE source = ? AND id = ?",
+                (update.source, update.id),
+            ).fetchone()
+            is not None
+        )
 
     def _kept_order_currency(self, update: OrderUpdate) -> str | None:
         """The currency ``update``'s order is counted in (the ledger's: its own, else the
