@@ -209,3 +209,60 @@ def test_a_refund_rejected_by_rest_for_its_currency_is_counted_when_graphql_read
     report = _report(session)
     assert report["gmv_by_currency"] == {"USD": "15.00"}
     assert [item["reason"] for item in report["rejected"]] == ["update_currency_differs"]
+
+
+def test_a_graphql_refund_read_while_pending_is_counted_once_it_settles(tmp_path: Path) -> None:
+    """3 (A): a refund read through GraphQL while its money's transaction is PENDING was kept
+    as what it showed then, and its settled copy rejected as update_changed: GMV never took
+    the $5.00 off. Now GraphQL asks each counted refund's transactions (kind, status) and
+    follows REST's rule (fix32shop 4): a refund is sent once none of them is pending."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        number = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(number, "0.00", [("MUG", 1)])
+        with shop.lock:
+            order = shop.orders[number - 5001]
+            order.refunds[-1]["status"] = "PENDING"
+        shopify_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: len(shop.queries) >= 4,
+        )
+        assert _report(session)["gmv_by_currency"] == {"USD": "20.00"}
+        with shop.lock:
+            order.refunds[-1].update(status="SUCCESS", amount="5.00")
+            order.updated = shop._tick()
+        shopify_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _report(session)["gmv_by_currency"] == {"USD": "15.00"},
+        )
+    report = _report(session)
+    assert report["gmv_by_currency"] == {"USD": "15.00"}
+    assert report["units"] == 1
+    assert report["rejected"] == []
+    assert any("transactions(first:" in query["query"] for query in shop.queries)
+
+
+def test_a_zero_padded_refund_gid_is_the_rest_refund_of_that_number(tmp_path: Path) -> None:
+    """4 (B): behind a proxy that pads ids, GraphQL's ``gid://shopify/Refund/0900`` was
+    refund "0900" and REST's 900 refund "900": a session read through REST and continued
+    through GraphQL counted the $5.00 refund twice (GMV $10.00 for $15.00). Refund ids now
+    follow the order ids' rule (shopify_number)."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        number = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(number, "5.00", [("MUG", 1)])
+        with shop.lock:
+            refund = shop.orders[number - 5001].refunds[-1]
+            refund["id"] = f"0{refund['id']}"
+        for url in (shop.rest_url, shop.shop_url):
+            asked = len(shop.requests)
+            shopify_until(
+                url, shop.static_token, session, lambda a=asked: len(shop.requests) >= a + 6
+            )
+    report = _report(session)
+    assert report["gmv_by_currency"] == {"USD": "15.00"}
+    assert report["rejected"] == []
