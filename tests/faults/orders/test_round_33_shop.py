@@ -5,6 +5,7 @@ report read from them. Each behaviour test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,8 @@ from feed_servers import Reply, ShopifyOrdersServer
 from anchordesk.core.redact import mask_url
 from anchordesk.feeds.spec import FeedSpec, feed_identity, shopify_former_identity
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
-from anchordesk.store.report import build_report
+from anchordesk.store.report import build_report, report_text
+from anchordesk.store.report_html import report_html
 from anchordesk.store.session import SessionStore
 from anchordesk.store.session_feeds import FeedIdentity
 
@@ -266,3 +268,34 @@ def test_a_zero_padded_refund_gid_is_the_rest_refund_of_that_number(tmp_path: Pa
     report = _report(session)
     assert report["gmv_by_currency"] == {"USD": "15.00"}
     assert report["rejected"] == []
+
+
+def test_a_rejected_copy_counted_since_corrected_is_listed_as_corrected(tmp_path: Path) -> None:
+    """5 (B): an item rejected and then sent again corrected (and counted) was listed as
+    rejected only: a refund taken off read as one never counted. Now its listing says it
+    was corrected since, in the text, the --json and the page; a copy sent after the counted
+    one (changed, or bad) is not said to be corrected."""
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    line = (OrderLine("MUG", 2, Decimal("10.00")),)
+    store.write_batch(_SHOP, [Order(_SHOP, "5001", "USD", Decimal("20.001"), line)], None, 1.0)
+    store.write_batch(_SHOP, [Order(_SHOP, "5001", "USD", Decimal("20.00"), line)], None, 2.0)
+    store.write_batch(_SHOP, [_refund("5.00", "EUR")], None, 3.0)
+    store.write_batch(_SHOP, [_refund("5.00", "USD")], None, 4.0)
+    store.write_batch(_SHOP, [Order(_SHOP, "5002", "USD", Decimal("7.00"), line)], None, 5.0)
+    store.write_batch(_SHOP, [Order(_SHOP, "5002", "USD", Decimal("7.001"), line)], None, 6.0)
+    store.write_batch(_SHOP, [Order(_SHOP, "5002", "USD", Decimal("8.00"), line)], None, 7.0)
+    store.close()
+    report = build_report(session)
+    listed = {(r["id"], r["reason"]): r["corrected_since"] for r in report.to_json()["rejected"]}
+    assert listed == {
+        ("5001", "amount_too_precise"): True,
+        ("5001:refund:900", "update_currency_differs"): True,
+        ("5002", "amount_too_precise"): False,
+        ("5002", "order_changed"): False,
+    }
+    assert report.to_json()["gmv_by_currency"] == {"USD": "22.00"}
+    text = report_text(report, "en")
+    corrected = [row for row in text.splitlines() if "corrected since" in row]
+    assert len(corrected) == 2 and all("5001" in row for row in corrected)
+    assert html.unescape(report_html(report, "en")).count("corrected since") == 2
