@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from feed_servers import Reply, ShopifyOrdersServer
+from platform_servers import ShopifyGraphQLServer
 
 from anchordesk.core.redact import mask_url
 from anchordesk.feeds.spec import FeedSpec, feed_identity, shopify_former_identity
@@ -299,3 +300,40 @@ def test_a_rejected_copy_counted_since_corrected_is_listed_as_corrected(tmp_path
     corrected = [row for row in text.splitlines() if "corrected since" in row]
     assert len(corrected) == 2 and all("5001" in row for row in corrected)
     assert html.unescape(report_html(report, "en")).count("corrected since") == 2
+
+
+class _TwoGraphQLShopsOneBridge(ShopifyGraphQLServer):
+    """One bridge address serving two shops' GraphQL, chosen by ``?shop=a`` / ``?shop=b``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = ShopifyGraphQLServer()
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if query.get("shop") == "b":
+            return self.b.handle(method, path, query, headers, body)
+        return super().handle(method, path, query, headers, body)
+
+
+def test_graphql_asks_the_bridge_for_the_shop_its_address_chooses(tmp_path: Path) -> None:
+    """1 (A), GraphQL: the endpoint was made from the address without its query, so a feed
+    at ``https://bridge/?shop=b`` asked the bridge's default shop (a's orders read under b's
+    name: counted twice once a and b are two feeds). Its query is asked as REST's is."""
+    session = tmp_path / "s.adsession"
+    with _TwoGraphQLShopsOneBridge() as bridge:
+        bridge.add_order([("MUG", 1, "10.00")])
+        bridge.b.add_order([("CAP", 1, "7.00")])
+        bridge.b.add_order([("CAP", 2, "7.00")])
+        for shop, orders in (("a", 1), ("b", 3)):
+            shopify_until(
+                f"{bridge.shop_url}/?shop={shop}",
+                bridge.static_token,
+                session,
+                lambda n=orders: _report(session)["orders"] == n if session.exists() else False,
+            )
+    report = _report(session)
+    assert report["orders"] == 3
+    assert report["gmv_by_currency"] == {"USD": "31.00"}
+    assert report["rejected"] == []
