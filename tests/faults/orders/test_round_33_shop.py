@@ -16,7 +16,7 @@ from platform_servers import ShopifyGraphQLServer
 
 from anchordesk.core.redact import mask_url
 from anchordesk.feeds.spec import FeedSpec, feed_identity, shopify_former_identity
-from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_html import report_html
 from anchordesk.store.session import SessionStore
@@ -337,3 +337,37 @@ def test_graphql_asks_the_bridge_for_the_shop_its_address_chooses(tmp_path: Path
     assert report["orders"] == 3
     assert report["gmv_by_currency"] == {"USD": "31.00"}
     assert report["rejected"] == []
+
+
+def _keyed(refund_id: str, amount: str, at: str, units: int = 0) -> OrderUpdate:
+    lines = (RefundLine("MUG", units),) if units else ()
+    return OrderUpdate(
+        _SHOP, "5001", "refunded", Decimal(amount), "USD", refund_id=refund_id, lines=lines, at=at
+    )
+
+
+def test_refunds_keyed_by_id_and_by_place_in_one_order_switching_between_polls_count_once(
+    tmp_path: Path,
+) -> None:
+    """6: an order's refunds, one sent with its id and one without (keyed by its place),
+    then each the other way round (a proxy dropping ids put in or taken away), then both
+    with ids and the second changed: each refund counted once ($5.00 + $3.00 off), the
+    changed copy listed, never counted."""
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    line = (OrderLine("MUG", 2, Decimal("10.00")),)
+    first_at, second_at = "2026-11-28T20:01:00Z", "2026-11-28T20:02:00Z"
+    store.write_batch(_SHOP, [Order(_SHOP, "5001", "USD", Decimal("20.00"), line)], None)
+    polls = [
+        [_keyed("900", "5.00", first_at, 1), _keyed("#2", "3.00", second_at)],
+        [_keyed("#1", "5.00", first_at, 1), _keyed("901", "3.00", second_at)],
+        [_keyed("900", "5.00", first_at, 1), _keyed("901", "4.00", second_at)],
+        [_keyed("#1", "5.00", first_at, 1), _keyed("#2", "3.00", second_at)],
+    ]
+    for poll in polls:
+        store.write_batch(_SHOP, poll, None)
+    store.close()
+    report = _report(session)
+    assert report["gmv_by_currency"] == {"USD": "12.00"}
+    assert report["units"] == 1
+    assert [r["reason"] for r in report["rejected"]] == ["update_changed"]
