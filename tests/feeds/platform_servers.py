@@ -246,6 +246,7 @@ class _Asked:
     lines_after: int = 0
     refunds: int = 50
     refund_lines: int = 100
+    refund_transactions: int = 0  # not asked: none answered
 
 
 @dataclass
@@ -308,6 +309,18 @@ class _ShopOrder:
                             for sku, qty in refund["lines"][: asked.refund_lines]
                         ],
                     },
+                    # Its money's transaction (REFUND), PENDING until it settles, when asked.
+                    **(
+                        {
+                            "transactions": {
+                                "nodes": [
+                                    {"kind": "REFUND", "status": refund.get("status", "SUCCESS")}
+                                ][: asked.refund_transactions]
+                            }
+                        }
+                        if asked.refund_transactions
+                        else {}
+                    ),
                 }
                 for refund in self.refunds[: asked.refunds]
             ],
@@ -330,6 +343,8 @@ def _asked(order: QueryField) -> _Asked:
         lines_after=int(after.removeprefix("line-")) if isinstance(after, str) and after else 0,
         refunds=_first(refunds) or 0,
         refund_lines=_first(refund_lines) or 0,
+        refund_transactions=_first(refunds.child("transactions") if refunds is not None else None)
+        or 0,
     )
 
 

@@ -60,7 +60,12 @@ from anchordesk.feeds.poller import (
 )
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
-from anchordesk.feeds.spec import FeedSpec, feed_identity, repeated_feed
+from anchordesk.feeds.spec import (
+    FeedSpec,
+    feed_identity,
+    repeated_feed,
+    shopify_former_identity,
+)
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.tokens import feed_token, keep_refreshed_tokens
 from anchordesk.feeds.twitch import TwitchChatFeed
@@ -521,7 +526,10 @@ class FeedHub:
         """Each feed's name in the session (its items' ``source``, its cursor's key): the one
         the session gave this feed before, else a new one; never another feed's
         (store/session_feeds.py)."""
-        wanted = [FeedIdentity(f.kind, feed_identity(f), describe_feed(f)) for f in feeds]
+        wanted = [
+            FeedIdentity(f.kind, feed_identity(f), describe_feed(f), shopify_former_identity(f))
+            for f in feeds
+        ]
         names: list[str] = self._writer.call(lambda store: store.name_feeds(wanted)).result(10)
         for feed, name in zip(wanted, names, strict=True):
             if name != feed.kind:  # json#2: say which address the number stands for

@@ -44,7 +44,12 @@ from anchordesk.feeds.poller import (
     Page,
     http_date,
 )
-from anchordesk.feeds.shopify_graphql_orders import refund_key, shopify_number, too_large_alone
+from anchordesk.feeds.shopify_graphql_orders import (
+    refund_key,
+    refund_unsettled,
+    shopify_number,
+    too_large_alone,
+)
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -698,12 +703,8 @@ class ShopifyOrdersAdapter:
             # the order's refunds, as GraphQL's (refund_key).
             given = optional_id(refund.get("id"), "refund id")
             # 7001 and "7001" are one refund (the one id rule of both APIs).
-            refund_id = refund_key(shopify_number(given) or given, position, refund.get("id"))
-            if any(
-                fields_of(transaction).get("kind") == "refund"
-                and fields_of(transaction).get("status") == "pending"
-                for transaction in refund.get("transactions") or []
-            ):
+            refund_id = refund_key(given, position, refund.get("id"))
+            if refund_unsettled(refund.get("transactions")):
                 # Its money not yet returned: sent once it is settled (Shopify moves the
                 # order's updated_at then, and the updates window reads it again). Sent
                 # pending, it was a $0.00 refund, and its settled copy rejected as

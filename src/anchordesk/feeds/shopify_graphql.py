@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
@@ -161,6 +161,12 @@ class ShopifyGraphQLOrdersAdapter:
     ) -> None:
         self.source = source
         self.endpoint = graphql_endpoint(url)
+        # The address's own query, asked with every call as REST asks it (feeds/shopify.py):
+        # a bridge serving several shops on one address chooses one by it (?shop=b). Left
+        # off, a feed at ``https://bridge/?shop=b`` read the bridge's default shop under b's
+        # name (store/session_feeds.py shopify_shop keeps the query: two feeds, one shop's
+        # orders counted twice).
+        self._query = dict(parse_qsl(urlsplit(url.strip()).query, keep_blank_values=True))
         self.token = ShopifyAccessToken(
             self.endpoint, token, client_id=client_id, client_secret=client_secret, clock=clock
         )
@@ -299,7 +305,9 @@ class ShopifyGraphQLOrdersAdapter:
             "Accept": "application/json",
             "X-Shopify-Access-Token": self.token.use(),
         }
-        return FeedRequest(self.endpoint, {}, headers, method="POST", content=payload)
+        return FeedRequest(
+            self.endpoint, dict(self._query), headers, method="POST", content=payload
+        )
 
     def ended_reason(self, response: httpx.Response) -> str | None:
         status = response.status_code

@@ -82,10 +82,13 @@ def refund_key(given: str, position: int, sent: object) -> str:
     (Shopify lists them oldest first and never removes one). Without an id, GraphQL keyed a
     refund by its amount: two refunds of $5.00 were one sent twice, the second not counted nor
     said (REST's were kept apart). An id of that shape is no Shopify id: one ``"#2"`` and the
-    second refund without an id were one refund."""
+    second refund without an id were one refund. A number by the one id rule of both APIs
+    (:func:`shopify_number`): GraphQL's ``gid://shopify/Refund/0900`` (a proxy padding ids)
+    was refund "0900", REST's 900 refund "900", one refund counted twice across an API
+    switch."""
     if given.startswith("#"):
         raise ValueError(f"refund id {json_shown(sent)} is not an id")
-    return given or f"#{position}"
+    return shopify_number(given) or given or f"#{position}"
 
 
 def rejected(source: str, raw: object, error: Exception, kind: str) -> RejectedItem:
@@ -184,6 +187,8 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
     if not isinstance(refunds, list):
         raise ValueError("refunds is not a list")
     for position, refund in enumerate(refunds, start=1):
+        if isinstance(refund, dict) and refund_unsettled(refund.get("transactions")):
+            continue  # sent once settled (refund_unsettled), keyed by its place as then
         amount, currency = shop_money(refund["totalRefundedSet"])
         # Keyed by its place without an id (as REST's are), in its reason too: the order's
         # updates were rejected as 'no "id" field', or "refund  has more lines".
@@ -213,6 +218,28 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
             )
         )
     return updates
+
+
+def refund_unsettled(transactions: object) -> bool:
+    """Whether a refund's transactions (REST's list, GraphQL's ``transactions`` connection)
+    hold a ``refund`` one not settled yet (``pending``; GraphQL's ``PENDING`` or
+    ``AWAITING_RESPONSE``): the one rule of both APIs. Such a refund is not sent until it
+    settles (Shopify moves the order's updated time then, and the window reads it again):
+    sent pending it was a $0.00 refund, or one of what GraphQL counted so far, and its
+    settled copy was rejected as update_changed ("the first copy counts"), GMV never taking
+    the money off."""
+    if isinstance(transactions, dict):
+        listed: object = transactions.get("nodes")
+    else:
+        listed = transactions
+    if not isinstance(listed, list):
+        return False
+    return any(
+        str(fields_of(transaction).get("kind", "")).lower() == "refund"
+        and str(fields_of(transaction).get("status", "")).lower()
+        in ("pending", "awaiting_response")
+        for transaction in listed
+    )
 
 
 def read_order(source: str, node: object) -> tuple[list[FeedItem], int]:

@@ -31,6 +31,12 @@ GROW_AFTER_PAGES = 10
 #: Shopify's documented single-query limit (the answer's ``maxCost`` wins when it names one).
 SHOPIFY_MAX_QUERY_COST = 1000
 
+#: The transactions asked of each refund where its refunds are counted (:data:`ORDER_QUERY`,
+#: :func:`orders_by_id_query`): their kind and status say whether its money is returned yet
+#: (shopify_graphql_orders.refund_unsettled, REST's rule). The orders query reads no refund
+#: it counts (an order with one is read again), so it asks none.
+REFUND_TRANSACTIONS = 3
+
 _ORDER_FIELDS = """
       id
       legacyResourceId
@@ -56,9 +62,13 @@ _ORDER_FIELDS = """
         refundLineItems(first: $refundLines) {
           pageInfo { hasNextPage }
           nodes { quantity lineItem { id sku } }
-        }
+        }TRANSACTIONS
       }
 """.rstrip()
+_TRANSACTIONS = f"""
+        transactions(first: {REFUND_TRANSACTIONS}) {{ nodes {{ kind status }} }}""".rstrip()
+_COUNTED_FIELDS = _ORDER_FIELDS.replace("TRANSACTIONS", _TRANSACTIONS)
+_ORDER_FIELDS = _ORDER_FIELDS.replace("TRANSACTIONS", "")
 
 _SIZE_VARIABLES = "$lineItems: Int!, $linesAfter: String, $refunds: Int!, $refundLines: Int!"
 
@@ -74,7 +84,7 @@ query AnchorDeskOrders($first: Int!, $after: String, $query: String!, {_SIZE_VAR
 
 ORDER_QUERY = f"""
 query AnchorDeskOrder($id: ID!, {_SIZE_VARIABLES}) {{
-  order(id: $id) {{{_ORDER_FIELDS}
+  order(id: $id) {{{_COUNTED_FIELDS}
   }}
 }}
 """.strip()
@@ -98,7 +108,7 @@ def orders_by_id_query(count: int) -> str:
     alias ``oN``: an order of 6 to 10 lines, or refunded, cost a call of its own (a flash sale
     of bundles read at one call per order, ~1,000 calls per 1,000 orders)."""
     ids = ", ".join(f"$id{n}: ID!" for n in range(count))
-    orders = "\n".join(f"  o{n}: order(id: $id{n}) {{{_ORDER_FIELDS}\n  }}" for n in range(count))
+    orders = "\n".join(f"  o{n}: order(id: $id{n}) {{{_COUNTED_FIELDS}\n  }}" for n in range(count))
     return f"query AnchorDeskOrdersById({ids}, {_SIZE_VARIABLES}) {{\n{orders}\n}}"
 
 
@@ -124,29 +134,33 @@ class PageSizes:
 #: The orders query: 25 orders of up to 5 lines a page, 778 points by the documented rule.
 #: An order with a refund is read again alone (its first refund shows there are refunds).
 ORDERS_PAGE = PageSizes(orders=25, line_items=5, refunds=1, refund_lines=1)
-#: One order read again: 100 lines a page, its first 10 refunds of up to 10 lines, 568 points.
+#: One order read again: 100 lines a page, its first 10 refunds of up to 10 lines (and up to
+#: 3 transactions), 618 points.
 ORDER_PAGE = PageSizes(orders=1, line_items=100, refunds=10, refund_lines=10)
-#: Orders read again together (``orders_by_id_query``): up to 13 at once, each with up to 10
-#: lines and its first 2 refunds of up to 5 lines, 70 points an order, 910 by the documented
+#: Orders read again together (``orders_by_id_query``): up to 12 at once, each with up to 10
+#: lines and its first 2 refunds of up to 5 lines, 80 points an order, 960 by the documented
 #: rule. One with more is read alone (:data:`ORDER_PAGE`, its lines page after page).
-ORDERS_BY_ID_PAGE = PageSizes(orders=13, line_items=10, refunds=2, refund_lines=5)
+ORDERS_BY_ID_PAGE = PageSizes(orders=12, line_items=10, refunds=2, refund_lines=5)
 #: Orders of more lines than that (up to 50) read again together in a second call: up to 5 at
-#: once, 190 points an order, 950 by the documented rule. One of 11 to 50 lines cost a call of
-#: its own (1,120 calls per 1,000 orders of 12 lines, 320 so).
+#: once, 200 points an order, 1000 by the documented rule. One of 11 to 50 lines cost a call
+#: of its own (1,120 calls per 1,000 orders of 12 lines, 320 so).
 ORDERS_BY_ID_WIDE = PageSizes(orders=5, line_items=50, refunds=2, refund_lines=5)
 #: One order read again at the least that can be asked (after a page past the size cap).
 ORDER_SMALLEST = PageSizes(orders=1, line_items=1, refunds=1, refund_lines=1)
 
 
-def order_cost(sizes: PageSizes) -> int:
-    """The requested cost of one order as both queries ask it, by Shopify's documented rule:
+def order_cost(sizes: PageSizes, *, counted: bool = True) -> int:
+    """The requested cost of one order as the queries ask it, by Shopify's documented rule:
     the order 1, ``totalPriceSet`` and its ``shopMoney`` 2; ``lineItems`` 2 + ``pageInfo`` 1
     + per line (the line 1, its price set 2); ``refunds`` 2 + per refund (the refund 1, its
     amount 2, ``refundLineItems`` 2 + ``pageInfo`` 1 + per line (the line 1, its
-    ``lineItem`` 1))."""
+    ``lineItem`` 1), and where its refunds are ``counted`` (:data:`ORDER_QUERY`,
+    :func:`orders_by_id_query`) ``transactions`` 2 + 1 per transaction)."""
     line = 1 + 2
     refund_line = 1 + 1
     refund = 1 + 2 + 2 + 1 + sizes.refund_lines * refund_line
+    if counted:
+        refund += 2 + REFUND_TRANSACTIONS
     return 1 + 2 + (2 + 1 + sizes.line_items * line) + (2 + sizes.refunds * refund)
 
 
@@ -155,7 +169,7 @@ def requested_cost(sizes: PageSizes, *, one_order: bool = False) -> int:
     order) or, ``one_order``, of :data:`ORDER_QUERY` (the order alone) with these sizes."""
     if one_order:
         return order_cost(sizes)
-    return 2 + 1 + sizes.orders * order_cost(sizes)
+    return 2 + 1 + sizes.orders * order_cost(sizes, counted=False)
 
 
 # How the page sizes come down, in turn, each halved down to its floor: the orders query gives

@@ -12,7 +12,7 @@ from anchordesk.core.errors import UserError
 from anchordesk.core.printable import LONE_SURROGATE
 from anchordesk.core.redact import is_secret_query_name
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
-from anchordesk.store.session_feeds import shopify_shop
+from anchordesk.store.session_feeds import shopify_shop_key
 
 FEED_KINDS = ("youtube-chat", "shopify-orders", "twitch-chat", "json", "rehearsal")
 # Push feeds listen on a WebSocket (feeds/push.py); their URL is a ws:// or wss:// address.
@@ -179,7 +179,23 @@ def feed_identity(feed: FeedSpec) -> str:
         # A Shopify feed reads its shop, whatever else its address says and whichever API
         # reads it (store/session_feeds.py shopify_shop, the one rule): the shop given twice
         # in two spellings (https://shop and https://shop/admin), or through REST and GraphQL,
-        # was read twice, every order counted twice.
-        host, path, rest = "", shopify_shop(feed.url) or "", ""
-    text = "\n".join((feed.kind, scheme, host, path, rest))
+        # was read twice, every order counted twice. Its query values that choose a shop on a
+        # bridge (?shop=a) are part of it, hashed here as they are written.
+        host, path, rest = "", shopify_shop_key(feed.url) or "", ""
+    return _digest(feed.kind, scheme, host, path, rest)
+
+
+def shopify_former_identity(feed: FeedSpec) -> str:
+    """A Shopify feed's identity by the rule before its shop's query counted (""
+    for another kind): a session kept by that rule is still found under its names when the
+    label cannot say which shop a masked query value chose (store/session_feeds.py)."""
+    if feed.kind != "shopify-orders":
+        return ""
+    scheme = urlsplit(feed.url.strip()).scheme.lower()
+    shop = shopify_shop_key(feed.url, with_query=False) or ""
+    return _digest(feed.kind, scheme, "", shop, "")
+
+
+def _digest(*parts: str) -> str:
+    text = "\n".join(parts)
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -213,6 +213,24 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
     return _units_problem("refund", update.lines)
 
 
+def update_order_problem(update: OrderUpdate, order_currency: str | None) -> Problem | None:
+    """Why ``update`` cannot be taken off its order (counted in ``order_currency``; None: its
+    order not known yet), or None: a status that is neither cancelled nor refunded, or money
+    in another currency than the order's. The one rule of the ledger (an update whose order
+    came after it) and of the store, which applies it where the update is kept when its
+    order is kept: decided in the ledger alone, the refused copy was kept as the counted one,
+    and its copy sent again corrected under its id was refused as a changed copy ("the first
+    copy counts") while that first copy was listed as not counted."""
+    if update.status not in ("cancelled", "refunded"):
+        return Problem(UPDATE_STATUS_UNKNOWN, f"unknown status {update.status!r}")
+    if order_currency is not None and update.currency and update.currency != order_currency:
+        return Problem(
+            UPDATE_CURRENCY_DIFFERS,
+            f"{update.status} in {update.currency} for an order in {order_currency}",
+        )
+    return None
+
+
 def _amount_words(amount: Decimal) -> str:
     """`amount_shown` where an amount stands alone ("sent again as an amount of 310 digits
     USD"): only an order kept by an older version, before this rule, holds one."""

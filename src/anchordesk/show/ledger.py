@@ -49,12 +49,11 @@ from typing import Any, Literal, Protocol
 
 from anchordesk.show.feed_items import Order, OrderUpdate
 from anchordesk.show.feed_rules import (
-    UPDATE_CURRENCY_DIFFERS,
     UPDATE_ORDER_NOT_COUNTED,
-    UPDATE_STATUS_UNKNOWN,
     Problem,
     allowed_digits,
     order_problem,
+    update_order_problem,
     update_problem,
 )
 from anchordesk.show.model import Product
@@ -474,19 +473,9 @@ class Ledger:
         return self._apply(update, counted, at)
 
     def _apply(self, update: OrderUpdate, counted: _CountedOrder, at: float) -> UpdateOutcome:
-        if update.status not in ("cancelled", "refunded"):
-            return self._reject(
-                update, Problem(UPDATE_STATUS_UNKNOWN, f"unknown status {update.status!r}")
-            )
-        if update.currency and update.currency != counted.currency:
-            return self._reject(
-                update,
-                Problem(
-                    UPDATE_CURRENCY_DIFFERS,
-                    f"{update.status} in {update.currency} for an order in {counted.currency}",
-                ),
-            )
-        problem = update_problem(update, counted.currency)
+        problem = update_order_problem(update, counted.currency) or update_problem(
+            update, counted.currency
+        )
         if problem is not None:
             return self._reject(update, problem)
         whole = update.whole_order

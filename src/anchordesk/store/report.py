@@ -47,7 +47,12 @@ from anchordesk.store.report_i18n import (
     stop_reason_text,
     text,
 )
-from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
+from anchordesk.store.report_rejected import (
+    RejectedEntry,
+    counted_copies,
+    rejected_entries,
+    rejected_lines,
+)
 from anchordesk.store.report_streams import StreamEntry, stream_entries, stream_text
 from anchordesk.store.session import (
     SessionStore,
@@ -223,6 +228,7 @@ class SessionReport:
                     "id": r.item_id,
                     "reason": r.reason,
                     "detail": r.detail,
+                    "corrected_since": r.corrected_since,
                 }
                 for r in self.rejected
             ],
@@ -445,7 +451,7 @@ def build_report(path: Path) -> SessionReport:
         ),
         show=show,
         timings=session_timings(show, events, ended),
-        rejected=rejected_entries(stored_rejected, ledger),
+        rejected=rejected_entries(stored_rejected, ledger, counted_copies(orders, updates, ledger)),
         unreadable_rows=unreadable,
         feeds_stopped=_feeds_stopped(feed_status),
         feeds_stopped_words=_feeds_stopped_words(feeds_stopped_kept),

@@ -28,7 +28,7 @@ from anchordesk.store.report import (
 from anchordesk.store.report_board import board_html
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
-from anchordesk.store.report_rejected import REJECTED_LISTED_ON_PAGE, reason_text
+from anchordesk.store.report_rejected import REJECTED_LISTED_ON_PAGE, reason_text, reason_words
 from anchordesk.store.report_streams import stream_text
 
 _STYLE = """
@@ -236,7 +236,7 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
         rows = "".join(
             f"<tr><td>{escape(r.kind)}</td><td>{escape(r.item_id)}</td>"
             f"<td>{escape(r.source)}</td><td>{escape(r.detail)}</td>"
-            f"<td>{escape(words(r.reason))}</td></tr>"
+            f"<td>{escape(reason_words(r, lambda message, n=1: text(lang, message, n)))}</td></tr>"
             for r in report.rejected[:REJECTED_LISTED_ON_PAGE]
         )
         parts.append(f"<h2>{escape(text(lang, 'rejected'))}</h2>\n<p>{escape(title)}</p>")

@@ -284,6 +284,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "所属订单未计入（未收到或已拒收）的取消或退款",
         "集計していない注文（未着または除外）のキャンセル・返金",
     ),
+    "corrected_since": (
+        "corrected since: a later copy under its id is counted",
+        "此后已更正：同一 ID 的后续副本已计入",
+        "その後訂正済み：同じ ID の後のコピーを集計しています",
+    ),
     "and_more": ("… and {count} more", "……另有 {count} 条", "…ほか {count} 件"),
     "unreadable_rows": (
         "{count} unreadable rows skipped in {path}",

@@ -4,15 +4,16 @@ unreadable when they arrived, and rows of the file that could not be read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from anchordesk.core.redact import mask_urls
 from anchordesk.show.feed_items import RejectedItem, update_key_shown
+from anchordesk.show.feed_rules import ORDER_CHANGED, UPDATE_CHANGED
 from anchordesk.show.ledger import Ledger
 from anchordesk.store.report_i18n import MESSAGES
-from anchordesk.store.session import StoredRejected
+from anchordesk.store.session import StoredOrder, StoredOrderUpdate, StoredRejected
 
 if TYPE_CHECKING:
     from anchordesk.store.report import SessionReport
@@ -34,6 +35,10 @@ class RejectedEntry:
     reason: str  # one of show.feed_rules.REASONS
     detail: str
     received_at: float | None
+    # A later copy under its id is counted (the platform sent it again corrected): this copy
+    # is still listed, and said so. Listed as rejected only, a refund counted since read as
+    # one never taken off.
+    corrected_since: bool = False
 
 
 def _named_by(item: RejectedItem) -> str:
@@ -52,7 +57,56 @@ def _named_by(item: RejectedItem) -> str:
     return update_key_shown(item.item_id, order_id)
 
 
-def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[RejectedEntry]:
+#: Copies rejected because an earlier copy under their id is the one counted: never a copy
+#: corrected since (the counted one came first).
+_SENT_AGAIN_CHANGED = frozenset({ORDER_CHANGED, UPDATE_CHANGED})
+
+
+def counted_copies(
+    orders: Sequence[StoredOrder], updates: Sequence[StoredOrderUpdate], ledger: Ledger
+) -> dict[tuple[str, str, str], float]:
+    """When each order and cancellation or refund the ledger counts was received, by (kind,
+    source, id): whether a rejected copy under that id was corrected since."""
+    counted_orders = {(kept.order.source, kept.order.id) for kept in ledger.kept_orders()}
+    applied = {(outcome.update.source, outcome.update.id) for outcome in ledger.updates}
+    copies = {
+        ("order", kept.order.source, kept.order.id): kept.received_at
+        for kept in orders
+        if (kept.order.source, kept.order.id) in counted_orders
+    }
+    copies.update(
+        {
+            ("order_update", kept.update.source, kept.update.id): kept.received_at
+            for kept in updates
+            if (kept.update.source, kept.update.id) in applied
+        }
+    )
+    return copies
+
+
+def _corrected_since(
+    kind: str,
+    source: str,
+    item_id: str,
+    reason: str,
+    received_at: float | None,
+    counted: Mapping[tuple[str, str, str], float],
+) -> bool:
+    """Whether a copy of this id received after this rejected one is counted."""
+    if reason in _SENT_AGAIN_CHANGED:
+        return False
+    counted_at = counted.get((kind, source, item_id))
+    return counted_at is not None and (received_at is None or counted_at >= received_at)
+
+
+def rejected_entries(
+    stored: list[StoredRejected],
+    ledger: Ledger,
+    counted: Mapping[tuple[str, str, str], float] | None = None,
+) -> list[RejectedEntry]:
+    """Every item not counted, the store's then the ledger's; ``counted``
+    (:func:`counted_copies`) says which was corrected since."""
+    counted = counted or {}
     entries = [
         RejectedEntry(
             kept.item.source,
@@ -61,6 +115,14 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
             kept.item.reason,
             kept.item.detail,
             kept.received_at,
+            _corrected_since(
+                kept.item.kind,
+                kept.item.source,
+                kept.item.item_id,
+                kept.item.reason,
+                kept.received_at,
+                counted,
+            ),
         )
         for kept in stored
     ]
@@ -69,7 +131,15 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
     # an order never counted): docs/feed-protocol.md promised them listed, never left unsaid.
     # The ledger's one rule, which the live count reads too (ShowSession.rejected_items).
     entries += [
-        RejectedEntry(item.source, item.kind, item.item_id, item.reason, item.detail, item.at)
+        RejectedEntry(
+            item.source,
+            item.kind,
+            item.item_id,
+            item.reason,
+            item.detail,
+            item.at,
+            _corrected_since(item.kind, item.source, item.item_id, item.reason, item.at, counted),
+        )
         for item in ledger.not_counted()
     ]
     # Every text of the session the report prints, masked by the one rule (core/redact): a
@@ -111,7 +181,7 @@ def rejected_lines(
         for entry in report.rejected[:REJECTED_LISTED]:
             lines.append(
                 f"    {entry.kind or '?'} {entry.item_id or '-'} ({entry.source}): {entry.detail}"
-                f" — {reason_text(entry.reason, t)}"
+                f" — {reason_words(entry, t)}"
             )
         if len(report.rejected) > REJECTED_LISTED:
             more = len(report.rejected) - REJECTED_LISTED
@@ -131,6 +201,14 @@ def rejected_lines(
             where = t("row_of", table=row.table, row=row.row) if row.row >= 0 else row.table
             lines.append(f"    {where}: {row.problem}")
     return lines
+
+
+def reason_words(entry: RejectedEntry, t: Callable[..., str]) -> str:
+    """Why ``entry`` is not counted, and that a later copy of it is when it was corrected
+    since: listed as rejected only, a refund the platform sent again corrected (and counted)
+    read as one never taken off."""
+    words = reason_text(entry.reason, t)
+    return f"{words}; {t('corrected_since')}" if entry.corrected_since else words
 
 
 def reason_text(reason: str, t: Callable[..., str], items: int = 1) -> str:

@@ -34,7 +34,9 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from anchordesk.core.redact import MASK, is_secret_query_name, mask_url
 
 # Its feeds are told by the shop they read (_shop_read), not by how its address is written.
 _SHOPIFY_KIND = "shopify-orders"
@@ -58,6 +60,10 @@ class FeedIdentity:
     kind: str
     identity: str  # feeds/spec.py feed_identity
     label: str  # for people: kind and masked URL
+    # A Shopify feed's identity by the rule before its shop's query counted (feeds/spec.py
+    # shopify_former_identity), "" for other kinds: a session an earlier version kept under
+    # it is found by it when the label cannot tell (a query value masked in it).
+    former_identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
             (
                 k.source
                 for k in kept
-                if k.source not in taken and _shop_read(k.kind, k.label) == shop
+                if k.source not in taken and _same_shop(k, shop, feed.former_identity)
             ),
             None,
         )
@@ -132,6 +138,17 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
     return FeedNames(names, new, claimed)
 
 
+def _same_shop(kept: KeptFeed, shop: str, former_identity: str) -> bool:
+    """Whether the session's ``kept`` feed read ``shop`` (as :func:`_shop_read` reads it).
+    When a value of the shop's query is masked in the labels (an opaque value that may be a
+    secret: ``?shop=****``), the labels cannot tell two shops apart: then only a feed kept
+    under the identity the wanted feed had before its query counted (a session of an earlier
+    version) is it; one kept by this rule would have been found by its identity."""
+    if _shop_read(kept.kind, kept.label) != shop:
+        return False
+    return MASK not in shop or (bool(former_identity) and kept.identity == former_identity)
+
+
 def _shop_read(kind: str, label: str) -> str | None:
     """The shop a Shopify orders feed reads (:func:`shopify_shop`), from its label (its kind
     and masked URL), or None (another kind). A session continued with the shop's address
@@ -145,9 +162,13 @@ def _shop_read(kind: str, label: str) -> str | None:
 
 def shopify_shop(url: str) -> str | None:
     """The shop a Shopify orders feed at ``url`` reads, as text (``https://shop.example``,
-    with the path a proxy serves the shop under: ``https://host/b``), or None (no host): the
-    one rule for a Shopify feed's identity (feeds/spec.py ``feed_identity``) and for the
-    names a session keeps (:func:`_shop_read`).
+    with the path a proxy serves the shop under: ``https://host/b``, and the query values
+    that choose a shop on a bridge: ``https://bridge?shop=a``), or None (no host): the one
+    rule for a Shopify feed's identity (feeds/spec.py ``feed_identity``) and for the names a
+    session keeps (:func:`_shop_read`). A query value that may be a secret is masked by the
+    redaction rule (core/redact.py) and a credential left out: this text is compared with
+    the feeds' labels, which are masked; the identity hashes the values
+    (:func:`shopify_shop_key`).
 
     Any address on the shop reads the same orders (feeds/shopify_graphql.py graphql_endpoint;
     REST's API version is in its path), and both APIs read the same orders under the same ids
@@ -155,6 +176,41 @@ def shopify_shop(url: str) -> str | None:
     through REST and continued through GraphQL (or the other way round) was two feeds, every
     order counted twice. The API is no part of the shop; each adapter reads the other's
     cursor (feeds/shopify.py, feeds/shopify_graphql.py)."""
+    parts = _shop_parts(url, with_query=True)
+    if parts is None:
+        return None
+    base, query = parts
+    return mask_url(f"{base}?{urlencode(query)}" if query else base)
+
+
+def shopify_shop_key(url: str, *, with_query: bool = True) -> str | None:
+    """:func:`shopify_shop` with the query's values as written, for a digest only (never kept
+    in clear: an opaque value may be a secret). ``with_query=False``: by the rule before the
+    query counted (feeds/spec.py ``shopify_former_identity``)."""
+    parts = _shop_parts(url, with_query=with_query)
+    if parts is None:
+        return None
+    base, query = parts
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+# Shopify's own parameters of orders.json (paging, filters, fields; feeds/shopify.py sets or
+# accepts them): another value reads another page or view of the same shop, not another shop.
+_SHOPIFY_OWN_QUERY = re.compile(
+    r"fields|limit|status|since_id|page_info|ids|order|financial_status|fulfillment_status"
+    r"|attribution_app_id|.*_(?:min|max)",
+    re.IGNORECASE,
+)
+
+
+def _shop_parts(url: str, *, with_query: bool) -> tuple[str, list[tuple[str, str]]] | None:
+    """The shop's address (scheme, host, the path prefix a proxy serves it under) and the
+    query items that may choose the shop (sorted), or None (no host).
+
+    The query was dropped whole (for ``?fields=``): two shops behind one bridge told apart by
+    ``?shop=a`` / ``?shop=b`` were one feed, the second one's orders read under the first's
+    cursor and ids (lost, or rejected as changed copies). Only Shopify's own parameters and
+    credentials are no part of the shop."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -162,12 +218,25 @@ def shopify_shop(url: str) -> str | None:
     scheme = parts.scheme.lower()
     host = parts.netloc.rpartition("@")[2].lower()
     host = host.removesuffix({"https": ":443", "http": ":80"}.get(scheme, "\n"))
+    # A fully qualified name's root dot ("shop.myshopify.com.") names the same host.
+    host = re.sub(r"\.(?=(?::\d*)?$)", "", host)
     # The path before the API's own (``/admin``, ``/api/VERSION``, the endpoint): a proxy may
     # serve shops under paths of one host. Any other path is no endpoint: GraphQL asks the
     # host's own.
     endpoint = re.fullmatch(r"(.*?)(?:/admin)?(?:/api/[^/]*)?/(?:orders|graphql)\.json", parts.path)
     prefix = endpoint.group(1).rstrip("/") if endpoint else ""
-    return f"{scheme}://{host}{prefix}" if host else None
+    if not host:
+        return None
+    query = (
+        sorted(
+            (name, value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not is_secret_query_name(name) and not _SHOPIFY_OWN_QUERY.fullmatch(name)
+        )
+        if with_query
+        else []
+    )
+    return f"{scheme}://{host}{prefix}", query
 
 
 def shop_names(kept: Sequence[KeptFeed]) -> dict[str, str]:
@@ -181,7 +250,9 @@ def shop_names(kept: Sequence[KeptFeed]) -> dict[str, str]:
     names: dict[str, str] = {}
     for feed in kept:
         shop = _shop_read(feed.kind, feed.label)
-        if shop is None:
+        if shop is None or MASK in shop:
+            # A query value masked in the label: two shops on one bridge look alike there
+            # (``?shop=****``); merged, the second one's orders were read as the first's.
             continue
         name = first.setdefault(shop, feed.source)
         if name != feed.source:

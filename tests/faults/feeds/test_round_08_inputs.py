@@ -317,6 +317,8 @@ def test_a_corrected_copy_of_a_rejected_order_is_counted_in_the_same_run(
     )
     assert report["gmv_by_currency"] == {"USD": "24.00"}
     assert report["rejected_by_reason"] == {"amount_too_precise": 1}
+    # Round 33: the rejected copy is listed as corrected since (the later copy counts).
+    assert [r["corrected_since"] for r in report["rejected"]] == [True]
 
 
 def test_a_refund_sent_again_changed_or_corrected_is_never_dropped_unseen(
@@ -341,6 +343,12 @@ def test_a_refund_sent_again_changed_or_corrected_is_never_dropped_unseen(
     report = _report_after_polls(tmp_path, capsys, server, first_copies, sent_again)
     assert report["gmv_by_currency"] == {"USD": "30.50"}  # 48.00 - 12.50 - 5.00
     assert report["rejected_by_reason"] == {"amount_too_precise": 1, "update_changed": 1}
+    # Round 33: rf-1's $12.501 corrected since ($12.50 counted); rf-2's $9.00 came after the
+    # counted $5.00: not a correction.
+    assert {r["reason"]: r["corrected_since"] for r in report["rejected"]} == {
+        "amount_too_precise": True,
+        "update_changed": False,
+    }
     [changed] = [r for r in report["rejected"] if r["reason"] == "update_changed"]
     assert changed["detail"] == (
         "sent again as refunded 9.00 with 0 units back; "

@@ -67,7 +67,7 @@ def test_the_default_queries_fit_shopifys_single_query_cost_limit_with_room() ->
     orders = parse_query(ORDERS_QUERY, {**ORDERS_PAGE.variables(), "query": ""})
     assert counted_by_the_server(orders) == requested_cost(ORDERS_PAGE) == 778
     order = parse_query(ORDER_QUERY, {**ORDER_PAGE.variables(), "id": "gid://shopify/Order/1"})
-    assert counted_by_the_server(order) == requested_cost(ORDER_PAGE, one_order=True) == 568
+    assert counted_by_the_server(order) == requested_cost(ORDER_PAGE, one_order=True) == 618
     assert requested_cost(ORDERS_PAGE) <= 0.8 * SHOPIFY_MAX_QUERY_COST
     assert requested_cost(ORDER_PAGE, one_order=True) <= 0.8 * SHOPIFY_MAX_QUERY_COST
 

@@ -201,6 +201,8 @@ def test_an_order_rejected_then_counted_is_one_order_under_one_id(tmp_path: Path
     report = build_report(path)
     assert report.orders == 2
     assert sorted(entry.item_id for entry in report.rejected) == ["5001", "5002"]
+    # Round 33: each listed as corrected since (its later copy counted), not as rejected only.
+    assert [entry.corrected_since for entry in report.rejected] == [True, True]
     assert str(report.ledger.gmv_by_currency["USD"]) == "31.00"
 
 
