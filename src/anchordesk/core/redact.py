@@ -22,6 +22,10 @@ Both follow one rule, wherever a secret sits in the URL:
 4. **Looks like a key**: at least 16 characters mixing letters and digits, or 32 characters or
    more of a token alphabet, or a well-known key prefix (``sk_``, ``live_``, ``rk_``...).
    Words, version numbers (``v1``, ``2024-10``), numeric ids and ``live2`` stay readable.
+5. **Port and zone**: a port is a number; anything else where the port goes
+   (``rtmp://host:KEY/live2``, ``host:1935:KEY``: a key or a password pasted after the
+   server's name with a ":") is masked whole. An IPv6 address's zone
+   (``[fe80::1%25eth0]``) stays readable unless it looks like a key (see 4).
 
 The fragment is dropped: it is never needed to tell which destination or feed a line is about.
 
@@ -197,6 +201,50 @@ def _with_whole_user_info(parts: SplitResult, url: str) -> SplitResult:
     return parts
 
 
+def _port_and_zone(netloc: str) -> tuple[str, str]:
+    """The text written where ``netloc``'s port goes (after the server's name and a ":", to
+    the end; "" for none) and its IPv6 zone (after "%" or "%25" in brackets; "" for none)."""
+    host_port = netloc.rpartition("@")[2]
+    zone = ""
+    if host_port.startswith("["):
+        address, bracket, after = host_port[1:].partition("]")
+        if "%" in address:
+            zone = address.partition("%")[2]
+            zone = zone[2:] if zone[:2] == "25" and len(zone) > 2 else zone
+        port = after[1:] if bracket and after.startswith(":") else ""
+    else:
+        port = host_port.partition(":")[2]
+    return port, zone
+
+
+def _port_is_secret(port: str) -> bool:
+    """Rule 5: not a number written where the port goes."""
+    return bool(port) and not (port.isascii() and port.isdigit())
+
+
+def _masked_netloc(netloc: str) -> str:
+    """``netloc`` (its user info masked already) with its port and zone masked by rule 5: a
+    key pasted after the server's name with a ":" (``rtmp://host:KEY/live2``) was printed
+    whole by every message naming the URL, and quoted by ``--feed``'s refusal."""
+    port, zone = _port_and_zone(netloc)
+    if _port_is_secret(port):
+        netloc = f"{netloc[: len(netloc) - len(port)]}{_MASK}"
+    if zone and looks_like_key(zone):
+        before, _, after = netloc.rpartition(zone)
+        netloc = f"{before}{_MASK}{after}"
+    return netloc
+
+
+def masked_port(port: str) -> str:
+    """``port`` (the text written where a URL's port goes) as rule 5 shows it."""
+    return _MASK if _port_is_secret(port) else port
+
+
+def masked_zone(zone: str) -> str:
+    """An IPv6 address's zone as rule 5 shows it."""
+    return _MASK if looks_like_key(zone) else zone
+
+
 def _split(url: str) -> tuple[SplitResult, str]:
     """``urlsplit(url)``, a streaming URL read with its authority whatever introduces it (the
     module doc), and the text that stood between ``scheme:`` and the host (to write it back).
@@ -241,6 +289,7 @@ def mask_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc and netloc.rsplit("@", 1)[0] != _PLACEHOLDER_LOGIN:
         netloc = _MASK + "@" + netloc.rsplit("@", 1)[1]
+    netloc = _masked_netloc(netloc)
     segments = parts.path.split("/")
     secret = _masked_segments(scheme, parts.path, reread=slashes != "//")
     path = "/".join(
@@ -315,6 +364,11 @@ def url_secrets(url: str) -> list[str]:
     if "@" in parts.netloc:
         userinfo = parts.netloc.rsplit("@", 1)[0]
         found.update({userinfo, *userinfo.split(":", 1)})
+    port, zone = _port_and_zone(parts.netloc)
+    if _port_is_secret(port):  # and each piece of it ("1935:KEY": the KEY alone)
+        found.update({port, *(piece for piece in port.split(":") if _port_is_secret(piece))})
+    if zone and looks_like_key(zone):
+        found.add(zone)
     segments = parts.path.split("/")
     secret = _masked_segments(parts.scheme, parts.path, reread=slashes != "//")
     hidden = [s for s, h in zip(segments, secret, strict=True) if h]

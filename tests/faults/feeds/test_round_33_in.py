@@ -1,0 +1,84 @@
+"""Round thirty-three, inputs (R33in33): secrets where a URL's port or IPv6 zone goes, ..."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anchordesk.core.redact import mask_secrets, mask_url, mask_urls, url_secrets
+
+from ..live_runs import child_env
+
+KEY = "abcd-efgh-ijkl-mnop-qrst"  # no digit: the rule's "looks like a key" does not see it
+TOKEN = "tok9aZ3kQ7pL2mX8vB4n"
+IN_THE_PORT = [
+    f"rtmp://a.rtmp.youtube.com:{KEY}/live2",
+    f"rtmp://a.rtmp.youtube.com:1935:{KEY}/live2",
+    f"rtmps://a.rtmps.youtube.com:{KEY}",
+    f"rtmp://[::1]:{KEY}/live2",
+    f"https://feeds.example:{KEY}/comments",
+    f"rtmp:a.rtmp.youtube.com:{KEY}/live2",
+]
+
+
+def _run_live(home: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", "--camera", "test", "--mic", "none",
+         "--canvas", "320x180", "--seconds", "1", "--no-record", *args],
+        capture_output=True, text=True, timeout=120, env=child_env(home),
+    )  # fmt: skip
+    log = home / "xdg_state_home" / "AnchorDesk" / "log" / "anchordesk.log"
+    return run, log.read_text(encoding="utf-8") if log.exists() else ""
+
+
+@pytest.mark.parametrize("url", IN_THE_PORT)
+def test_a_key_written_where_the_port_goes_is_masked_by_the_one_rule(url: str) -> None:
+    # "rtmp://host:KEY/live2" (the key pasted after the server with a ":"): every message
+    # naming the URL printed the key whole, as the port.
+    assert KEY not in mask_url(url)
+    assert ":****" in mask_url(url)
+    assert KEY not in mask_urls(f"pushing to {url} now")
+    assert KEY not in mask_secrets(f"FFmpeg: {KEY} refused", url_secrets(url))
+
+
+def test_a_port_that_is_a_number_stays_readable() -> None:
+    for url in ("rtmp://host:1935/live2/x", "http://[::1]:8080/feed", "https://h:443/"):
+        assert mask_url(url).split("/")[2] == url.split("/")[2]
+
+
+def test_live_to_a_url_with_a_key_where_the_port_goes_is_refused_with_the_key_masked(
+    tmp_path: Path,
+) -> None:
+    run, log = _run_live(tmp_path, "--to", f"rtmp://a.rtmp.youtube.com:{KEY}/live2")
+    said = run.stdout + run.stderr
+    assert run.returncode == 2, said
+    assert "the port must be a number" in said, said
+    assert KEY not in said and KEY not in log, said
+
+
+def test_live_feed_with_a_token_where_the_port_goes_is_refused_without_quoting_it(
+    tmp_path: Path,
+) -> None:
+    # "--feed json=…: the port 'TOKEN' is not a number from 1 to 65535": the refusal leaves
+    # the URL out because it may hold a token, then quoted the token as the port.
+    run, log = _run_live(tmp_path, "--feed", f"json=https://127.0.0.1:{TOKEN}/feed")
+    said = run.stdout + run.stderr
+    assert run.returncode == 2, said
+    assert "the port '****' is not a number" in said, said
+    assert TOKEN not in said and TOKEN not in log, said
+
+
+def test_a_key_written_as_an_ipv6_zone_is_masked_where_the_zone_is_quoted(
+    tmp_path: Path,
+) -> None:
+    url = f"rtmp://[fe80::1%25{TOKEN}]/live2/x"
+    assert TOKEN not in mask_url(url)
+    assert mask_url("rtmp://[fe80::1%25eth0]/live2/x") == "rtmp://[fe80::1%25eth0]/live2/****"
+    run, log = _run_live(tmp_path, "--to", url)
+    said = run.stdout + run.stderr
+    assert run.returncode == 2, said
+    assert "an IPv6 address with a zone" in said, said
+    assert TOKEN not in said and TOKEN not in log, said
