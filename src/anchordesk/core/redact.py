@@ -235,6 +235,15 @@ def _masked_netloc(netloc: str) -> str:
     return netloc
 
 
+def secret_port(url: str) -> str:
+    """The text written where ``url``'s port goes when rule 5 masks it (no number), else ""."""
+    try:
+        port = _port_and_zone(_split(url)[0].netloc)[0]
+    except ValueError:
+        return ""
+    return port if _port_is_secret(port) else ""
+
+
 def masked_port(port: str) -> str:
     """``port`` (the text written where a URL's port goes) as rule 5 shows it."""
     return _MASK if _port_is_secret(port) else port

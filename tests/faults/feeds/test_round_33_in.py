@@ -1,14 +1,20 @@
-"""Round thirty-three, inputs (R33in33): secrets where a URL's port or IPv6 zone goes, ..."""
+"""Round thirty-three, inputs (R33in33): secrets where a URL's port or IPv6 zone goes; secrets
+in a feed URL's fragment, path parameters or port, and a stream key in a destination's port,
+saved in the settings file in clear."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from anchordesk.core import secrets
 from anchordesk.core.redact import mask_secrets, mask_url, mask_urls, url_secrets
+from anchordesk.live.settings import Destination, load_settings, save_settings
 
 from ..live_runs import child_env
 
@@ -82,3 +88,57 @@ def test_a_key_written_as_an_ipv6_zone_is_masked_where_the_zone_is_quoted(
     assert run.returncode == 2, said
     assert "an IPv6 address with a zone" in said, said
     assert TOKEN not in said and TOKEN not in log, said
+
+
+HELD_ELSEWHERE = [
+    # An OAuth answer copied from the address bar: never even sent to the server.
+    (
+        f"https://h.example/feed#access_token={TOKEN}&scope=chat",
+        "https://h.example/feed#scope=chat",
+    ),
+    (f"https://h.example/feed;token={TOKEN};v=2", "https://h.example/feed;v=2"),
+    (f"https://h.example:{TOKEN}/feed?page=1", "https://h.example/feed?page=1"),
+]
+
+
+@pytest.mark.parametrize(("url", "kept"), HELD_ELSEWHERE)
+def test_a_feed_token_in_the_fragment_a_path_parameter_or_the_port_is_not_saved_in_clear(
+    tmp_path: Path, url: str, kept: str
+) -> None:
+    # The settings' rule for a feed URL's secrets read the query and the user info only: the
+    # form took such a URL without a word, and settings.json kept the token in clear.
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"feeds": [{"id": "f1", "kind": "json", "url": url}]}), "utf-8")
+    settings = load_settings(path)
+    save_settings(settings, path)
+    written = path.read_text("utf-8")
+    assert TOKEN not in written
+    assert json.loads(written)["feeds"][0]["url"] == kept
+
+
+@pytest.mark.parametrize(("url", "kept"), HELD_ELSEWHERE[:2])
+def test_a_lone_feed_token_in_the_fragment_or_a_path_parameter_moves_to_the_keyring(
+    tmp_path: Path, memory_keyring: Any, url: str, kept: str
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"feeds": [{"id": "f1", "kind": "json", "url": url}]}), "utf-8")
+    settings = load_settings(path)
+    assert [feed.url for feed in settings.feeds] == [kept]
+    assert secrets.get_secret(secrets.feed_token_name("f1")) == TOKEN
+    assert TOKEN not in path.read_text("utf-8")
+
+
+def test_a_stream_key_where_a_destinations_port_goes_is_not_saved_in_clear(
+    tmp_path: Path,
+) -> None:
+    # "rtmp://host:KEY/live2": the server URL looked usable to the settings and was saved with
+    # the key in it (the push then failed: "the port must be a number").
+    path = tmp_path / "settings.json"
+    server_url = f"rtmp://live.example:{KEY}/live2"
+    destination = {"id": "d1", "name": "Live", "platform": "custom", "server_url": server_url}
+    path.write_text(json.dumps({"destinations": [destination]}), "utf-8")
+    settings = load_settings(path)
+    [loaded] = settings.destinations
+    assert isinstance(loaded, Destination) and loaded.server_url == server_url
+    save_settings(settings, path)
+    assert KEY not in path.read_text("utf-8")
