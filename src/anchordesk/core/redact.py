@@ -22,10 +22,11 @@ Both follow one rule, wherever a secret sits in the URL:
 4. **Looks like a key**: at least 16 characters mixing letters and digits, or 32 characters or
    more of a token alphabet, or a well-known key prefix (``sk_``, ``live_``, ``rk_``...).
    Words, version numbers (``v1``, ``2024-10``), numeric ids and ``live2`` stay readable.
-5. **Port and zone**: a port is a number; anything else where the port goes
-   (``rtmp://host:KEY/live2``, ``host:1935:KEY``: a key or a password pasted after the
-   server's name with a ":") is masked whole. An IPv6 address's zone
-   (``[fe80::1%25eth0]``) stays readable unless it looks like a key (see 4).
+5. **Port and zone**: a port is a number of at most 5 digits; anything longer that is no
+   number where the port goes (``rtmp://host:KEY/live2``, ``host:1935:KEY``: a key or a
+   password pasted after the server's name with a ":") is masked whole; a typo of a port's
+   length (``:80a``, ``:abc``) stays readable. An IPv6 address's zone (``[fe80::1%25eth0]``)
+   stays readable unless it looks like a key (see 4).
 
 The fragment is dropped: it is never needed to tell which destination or feed a line is about.
 
@@ -217,9 +218,12 @@ def _port_and_zone(netloc: str) -> tuple[str, str]:
     return port, zone
 
 
+_PORT_DIGITS: Final = 5  # 65535
+
+
 def _port_is_secret(port: str) -> bool:
-    """Rule 5: not a number written where the port goes."""
-    return bool(port) and not (port.isascii() and port.isdigit())
+    """Rule 5: longer than a port and no number, written where the port goes."""
+    return len(port) > _PORT_DIGITS and not (port.isascii() and port.isdigit())
 
 
 def _masked_netloc(netloc: str) -> str:
