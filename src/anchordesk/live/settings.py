@@ -528,17 +528,12 @@ def feed_url_secrets(url: str) -> list[tuple[str, str]]:
         # "https://host:TOKEN/feed": a token pasted after the server's name with a ":" (the
         # one masking rule's rule 5) was saved in the settings file in clear.
         found.append(("port", port))
-    # The query, each segment's ";name=value" parameters and the fragment's pairs
-    # ("#access_token=…", an OAuth answer copied from the address bar) by one name rule: the
-    # last two were saved in clear (the fragment is never even sent to the server).
+    # The query's pairs and the fragment's ("#access_token=…", an OAuth answer copied from the
+    # address bar) by one name rule: the fragment's were saved in clear, although it is never
+    # even sent to the server. (A path's ";token=" is not taken out: the path names the feed,
+    # feeds/spec.feed_identity, and the bridge reads the token there.)
     pairs = [
         *parse_qsl(parts.query, keep_blank_values=True),
-        *(
-            (unquote_plus(name), unquote_plus(value))
-            for segment in parts.path.split("/")
-            for name, equals, value in (item.partition("=") for item in segment.split(";")[1:])
-            if equals
-        ),
         *parse_qsl(parts.fragment, keep_blank_values=True),
     ]
     for name, value in pairs:
@@ -559,14 +554,6 @@ def feed_url_without_secrets(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)[-1]
     if port := secret_port(url.strip()):
         netloc = netloc.removesuffix(f":{port}")
-    path = "/".join(
-        ";".join(
-            item
-            for place, item in enumerate(segment.split(";"))
-            if place == 0 or unquote_plus(item.partition("=")[0]) not in secret_names
-        )
-        for segment in parts.path.split("/")
-    )
     fragment = "&".join(
         item
         for item in parts.fragment.split("&")
@@ -580,7 +567,7 @@ def feed_url_without_secrets(url: str) -> str:
         for item in parts.query.split("&")
         if item and unquote_plus(item.partition("=")[0]) not in secret_names
     )
-    return urlunsplit((parts.scheme, netloc, path, query, fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 
 def check_feed_url(url: str) -> str | None:
