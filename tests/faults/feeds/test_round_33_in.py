@@ -1,6 +1,6 @@
 """Round thirty-three, inputs (R33in33): secrets where a URL's port or IPv6 zone goes; secrets
-in a feed URL's fragment or port, and a stream key in a destination's port,
-saved in the settings file in clear."""
+in a feed URL's fragment or port, and a stream key in a destination's port, saved in the
+settings file in clear; an order's SKU holding a character that shows as nothing."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.core import secrets
 from anchordesk.core.redact import mask_secrets, mask_url, mask_urls, url_secrets
 from anchordesk.live.settings import Destination, load_settings, save_settings
 
 from ..live_runs import child_env
+from ..show_inputs import valid_show, write_show
 
 KEY = "abcd-efgh-ijkl-mnop-qrst"  # no digit: the rule's "looks like a key" does not see it
 TOKEN = "tok9aZ3kQ7pL2mX8vB4n"
@@ -31,9 +33,11 @@ IN_THE_PORT = [
 
 
 def _run_live(home: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """``anchordesk live`` for a second, recording nothing, unless ``args`` say otherwise."""
+    defaults = [] if "--seconds" in args else ["--seconds", "1", "--no-record"]
     run = subprocess.run(
         [sys.executable, "-m", "anchordesk", "live", "--camera", "test", "--mic", "none",
-         "--canvas", "320x180", "--seconds", "1", "--no-record", *args],
+         "--canvas", "320x180", *defaults, *args],
         capture_output=True, text=True, timeout=120, env=child_env(home),
     )  # fmt: skip
     log = home / "xdg_state_home" / "AnchorDesk" / "log" / "anchordesk.log"
@@ -141,3 +145,36 @@ def test_a_stream_key_where_a_destinations_port_goes_is_not_saved_in_clear(
     assert isinstance(loaded, Destination) and loaded.server_url == server_url
     save_settings(settings, path)
     assert KEY not in path.read_text("utf-8")
+
+
+@pytest.mark.parametrize("sku", ["MUG\u200b", "\ufeffMUG", "MUG\u00ad", "MU\u2060G"])
+def test_an_order_for_a_sku_holding_an_invisible_character_takes_that_products_stock(
+    tmp_path: Path, sku: str
+) -> None:
+    # A bridge copying SKUs from a web page (a zero-width space, a soft hyphen) or from a
+    # spreadsheet's first cell (a byte-order mark): the order named no product, so MUG's stock
+    # and units on air never moved, and the report listed "MUG" among the SKUs not in the show.
+    show = write_show(tmp_path, valid_show())
+    server = JsonFeedServer(poll_ms=100)
+    for number in (1, 2):
+        server.add_raw(
+            {"type": "order", "id": f"o{number}", "currency": "USD", "total": "24.00",
+             "lines": [{"sku": sku if number == 1 else "MUG", "quantity": 1, "price": "24.00"}]}
+        )  # fmt: skip
+    session = tmp_path / "s.adsession"
+    with server:
+        run, log = _run_live(
+            tmp_path, "--show", str(show), "--feed", f"json={server.url}",
+            "--session", str(session), "--record", str(tmp_path / "r.mkv"), "--seconds", "5",
+        )  # fmt: skip
+    said = run.stdout + run.stderr
+    assert run.returncode == 0, said
+    assert "is not in the show" not in said + log, said
+    report = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "report", "--json", str(session)],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    figures = json.loads(report.stdout)
+    assert figures["orders"] == 2, report.stdout
+    assert figures["units_by_sku"] == {"MUG": 2}
+    assert figures["unknown_skus"] == []
