@@ -1,22 +1,30 @@
 """Round thirty-three, inputs (R33in33): secrets where a URL's port or IPv6 zone goes; secrets
 in a feed URL's fragment or port, and a stream key in a destination's port, saved in the
-settings file in clear; an order's SKU holding a character that shows as nothing."""
+settings file in clear; an order's SKU holding a character that shows as nothing; a feed URL
+naming a query parameter twice."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.core import secrets
 from anchordesk.core.redact import mask_secrets, mask_url, mask_urls, url_secrets
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import Destination, load_settings, save_settings
+from anchordesk.store.report import build_report
 
+from ..feed_parts import ingest_until
 from ..live_runs import child_env
 from ..show_inputs import valid_show, write_show
 
@@ -178,3 +186,51 @@ def test_an_order_for_a_sku_holding_an_invisible_character_takes_that_products_s
     assert figures["orders"] == 2, report.stdout
     assert figures["units_by_sku"] == {"MUG": 2}
     assert figures["unknown_skus"] == []
+
+
+class _ArrayBridge(BaseHTTPRequestHandler):
+    """A bridge in the style of PHP or Rails: ``?types[]=order&types[]=comment`` asks for the
+    kinds listed, each given once more under the same name."""
+
+    items: ClassVar[list[dict[str, Any]]] = [
+        {"type": "comment", "id": "c1", "author": "Amy", "text": "hello"},
+        {"type": "order", "id": "o1", "currency": "USD", "total": "24.00",
+         "lines": [{"sku": "MUG", "quantity": 1, "price": "24.00"}]},
+    ]  # fmt: skip
+
+    def do_GET(self) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        kinds = query.get("types[]", [])
+        page = [item for item in self.items if item["type"] in kinds]
+        body = json.dumps({"items": page, "next": "2", "poll_ms": 200}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def array_bridge() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ArrayBridge)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/feed"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_query_parameter_given_twice_in_a_feed_url_is_sent_twice(
+    tmp_path: Path, array_bridge: str
+) -> None:
+    # The JSON feed read its URL's query into a dict: "?types[]=order&types[]=comment" asked
+    # for comments only, and every order of the show stayed on the bridge, unsaid.
+    session = tmp_path / "s.adsession"
+    url = f"{array_bridge}?types[]=order&types[]=comment"
+    ingest_until(FeedSpec("json", url), session, lambda hub: hub.pollers[0].cursor == "2")
+    report = build_report(session)
+    assert (report.comments, report.orders) == (1, 1)
