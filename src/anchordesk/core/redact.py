@@ -36,7 +36,8 @@ the same host, application and key as ``rtmp://host/app/KEY``. In free text (a l
 error message, a child's output) :func:`mask_urls` finds every URL by one pattern and masks
 each by this rule; punctuation that ends a sentence around a URL stays outside it. Where a URL
 was expected but the text has no scheme (``host/app/KEY``, ``rtmp//host/app/KEY``),
-:func:`mask_pasted_address` masks what follows its last ``/``.
+:func:`mask_pasted_address` masks what follows its last ``/``, and, with no ``/``, each word
+that looks like a key (4) or has a platform's stream key's shape (``--to KEY`` for a name).
 """
 
 from __future__ import annotations
@@ -85,6 +86,35 @@ def looks_like_key(text: str) -> bool:
     has_letter = any(c.isalpha() for c in text)
     has_digit = any(c.isdigit() for c in text)
     return len(text) >= 16 and has_letter and has_digit
+
+
+# What platforms' stream keys look like: YouTube "abcd-efgh-ijkl-mnop(-qrst)", Twitch
+# "live_123_abc", Facebook "FB-123-0-Ab…", Amazon IVS/Kick "sk_us-west-2_…", Douyin/Kuaishou push
+# codes "stream-123…", and query parameters that sign a push URL (Tencent txSecret, Alibaba
+# auth_key, Douyin sign).
+STREAM_KEY_SHAPES = (
+    re.compile(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3,4}", re.I),
+    re.compile(r"live_\d+_\w+", re.I),
+    re.compile(r"fb-\d+-\d+-\S+", re.I),
+    re.compile(r"sk_[a-z0-9-]+_\w+", re.I),
+    re.compile(r"stream-\d{6,}\S*", re.I),
+)
+
+
+def looks_like_stream_key(text: str) -> bool:
+    """Whether a piece of text has a stream key's shape (a platform's pattern, or a long
+    random-looking token of letters and digits)."""
+    text = text.strip().strip("/")
+    if not text:
+        return False
+    if any(shape.fullmatch(text) for shape in STREAM_KEY_SHAPES):
+        return True
+    return (
+        len(text) >= 16
+        and re.fullmatch(r"[A-Za-z0-9_\-]+", text) is not None
+        and any(c.isdigit() for c in text)
+        and any(c.isalpha() for c in text)
+    )
 
 
 def _is_streaming(scheme: str) -> bool:
@@ -588,8 +618,21 @@ def mask_pasted_address(text: str) -> str:
     read = text.replace("\\", "/")  # a backslash is a "/" to the one rule (``host\\app\\KEY``)
     kept, slash, last = read.rstrip("/").rpartition("/")
     if not slash or not kept.strip("/") or not last:
-        return text
+        return _PASTED_WORD.sub(_masked_key_word, text)
     return f"{text[: len(kept) + 1]}{_MASK}"
+
+
+# A word of a pasted text with no "/": what a space, a ":" (``host:KEY``), a "=" or a comma
+# does not split.
+_PASTED_WORD = re.compile(r"[^\s:=,;]+")
+
+
+def _masked_key_word(match: re.Match[str]) -> str:
+    """A pasted word masked when it looks like a key (rule 4) or has a platform's stream key's
+    shape: the key itself given where a saved name goes (``--to abcd-efgh-ijkl-mnop``, or
+    ``--to youtube:KEY``) was quoted whole by the refusal, on stderr and in the log."""
+    word = match.group(0)
+    return _MASK if looks_like_key(word) or looks_like_stream_key(word) else word
 
 
 def mask_urls(text: str) -> str:

@@ -35,7 +35,7 @@ from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
-from anchordesk.core.redact import mask_url, secret_port
+from anchordesk.core.redact import looks_like_stream_key, mask_url, secret_port
 from anchordesk.core.unicode_text import decoded
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Template, Words
 from anchordesk.live.options import (
@@ -400,17 +400,6 @@ def split_pasted_url(preset: PlatformPreset, url: str) -> tuple[str, str]:
     return url, ""
 
 
-# What platforms' stream keys look like: YouTube "abcd-efgh-ijkl-mnop(-qrst)", Twitch
-# "live_123_abc", Facebook "FB-123-0-Ab…", Amazon IVS/Kick "sk_us-west-2_…", Douyin/Kuaishou push
-# codes "stream-123…", and query parameters that sign a push URL (Tencent txSecret, Alibaba
-# auth_key, Douyin sign).
-_KEY_SHAPES = (
-    re.compile(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3,4}", re.I),
-    re.compile(r"live_\d+_\w+", re.I),
-    re.compile(r"fb-\d+-\d+-\S+", re.I),
-    re.compile(r"sk_[a-z0-9-]+_\w+", re.I),
-    re.compile(r"stream-\d{6,}\S*", re.I),
-)
 _KEY_QUERY = re.compile(
     r"(?:^|[?&])(?:key|stream_?key|secret|txsecret|auth_key|sign|token|access_token|"
     r"password|pwd)=",
@@ -419,22 +408,6 @@ _KEY_QUERY = re.compile(
 SERVER_URL_HOLDS_KEY = (
     "the server URL holds what looks like a stream key; put the key in the stream key field"
 )
-
-
-def looks_like_stream_key(text: str) -> bool:
-    """Whether a piece of text has a stream key's shape (a platform's pattern, or a long
-    random-looking token of letters and digits)."""
-    text = text.strip().strip("/")
-    if not text:
-        return False
-    if any(shape.fullmatch(text) for shape in _KEY_SHAPES):
-        return True
-    return (
-        len(text) >= 16
-        and re.fullmatch(r"[A-Za-z0-9_\-]+", text) is not None
-        and any(c.isdigit() for c in text)
-        and any(c.isalpha() for c in text)
-    )
 
 
 def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:

@@ -1,7 +1,7 @@
 """Round thirty-three, inputs (R33in33): secrets where a URL's port or IPv6 zone goes; secrets
 in a feed URL's fragment or port, and a stream key in a destination's port, saved in the
 settings file in clear; an order's SKU holding a character that shows as nothing; a feed URL
-naming a query parameter twice."""
+naming a query parameter twice; a stream key given to ``--to`` as a saved name."""
 
 from __future__ import annotations
 
@@ -234,3 +234,30 @@ def test_a_query_parameter_given_twice_in_a_feed_url_is_sent_twice(
     ingest_until(FeedSpec("json", url), session, lambda hub: hub.pollers[0].cursor == "2")
     report = build_report(session)
     assert (report.comments, report.orders) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        KEY,  # YouTube's shape, no digit
+        "live_123456789_AbCdEfGhIjKlMnOpQrStUvWxYz",  # Twitch's
+        "FB-1234567890-0-AbCdEfGhIjKl",  # Facebook's
+        f"youtube:{KEY}",
+        f"youtube {KEY}",
+        f"a.rtmp.youtube.com:{KEY}",
+    ],
+)
+def test_a_stream_key_given_to_to_as_a_name_is_quoted_masked(tmp_path: Path, given: str) -> None:
+    # "--to KEY" (the key where a saved name goes): "no saved destination of that name" quoted
+    # it whole, on stderr and in the log.
+    run, log = _run_live(tmp_path, "--to", given)
+    said = run.stdout + run.stderr
+    assert run.returncode == 2, said
+    assert "no saved destination of that name" in said, said
+    start = given.replace(":", " ").split()[-1][:12]  # a long quote is cut: not even its start
+    assert start not in said and start not in log, said
+
+
+def test_a_saved_names_typo_is_still_quoted_as_typed(tmp_path: Path) -> None:
+    run, _log = _run_live(tmp_path, "--to", "Studio B (main)")
+    assert "--to Studio B (main): no saved destination" in run.stderr, run.stderr
