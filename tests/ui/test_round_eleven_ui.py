@@ -160,7 +160,9 @@ def test_a_feed_s_sku_and_line_title_are_listed_with_their_control_characters_es
     assert listed == [
         "Night Cream",
         "Serum \\u202egift\\x1b[2J",
-        "MUG\\x1b]0;pwned\\x07\\u202e-350",
+        # The override is no part of an order's SKU since round 33 (show/model.ordered_sku:
+        # what shows as nothing is left out); the controls are kept, and escaped.
+        "MUG\\x1b]0;pwned\\x07-350",
     ]
 
 

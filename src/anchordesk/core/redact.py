@@ -22,6 +22,11 @@ Both follow one rule, wherever a secret sits in the URL:
 4. **Looks like a key**: at least 16 characters mixing letters and digits, or 32 characters or
    more of a token alphabet, or a well-known key prefix (``sk_``, ``live_``, ``rk_``...).
    Words, version numbers (``v1``, ``2024-10``), numeric ids and ``live2`` stay readable.
+5. **Port and zone**: a port is a number of at most 5 digits; anything longer that is no
+   number where the port goes (``rtmp://host:KEY/live2``, ``host:1935:KEY``: a key or a
+   password pasted after the server's name with a ":") is masked whole; a typo of a port's
+   length (``:80a``, ``:abc``) stays readable. An IPv6 address's zone (``[fe80::1%25eth0]``)
+   stays readable unless it looks like a key (see 4).
 
 The fragment is dropped: it is never needed to tell which destination or feed a line is about.
 
@@ -31,7 +36,8 @@ the same host, application and key as ``rtmp://host/app/KEY``. In free text (a l
 error message, a child's output) :func:`mask_urls` finds every URL by one pattern and masks
 each by this rule; punctuation that ends a sentence around a URL stays outside it. Where a URL
 was expected but the text has no scheme (``host/app/KEY``, ``rtmp//host/app/KEY``),
-:func:`mask_pasted_address` masks what follows its last ``/``.
+:func:`mask_pasted_address` masks what follows its last ``/``, and, with no ``/``, each word
+that looks like a key (4) or has a platform's stream key's shape (``--to KEY`` for a name).
 """
 
 from __future__ import annotations
@@ -80,6 +86,35 @@ def looks_like_key(text: str) -> bool:
     has_letter = any(c.isalpha() for c in text)
     has_digit = any(c.isdigit() for c in text)
     return len(text) >= 16 and has_letter and has_digit
+
+
+# What platforms' stream keys look like: YouTube "abcd-efgh-ijkl-mnop(-qrst)", Twitch
+# "live_123_abc", Facebook "FB-123-0-Ab…", Amazon IVS/Kick "sk_us-west-2_…", Douyin/Kuaishou push
+# codes "stream-123…", and query parameters that sign a push URL (Tencent txSecret, Alibaba
+# auth_key, Douyin sign).
+STREAM_KEY_SHAPES = (
+    re.compile(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3,4}", re.I),
+    re.compile(r"live_\d+_\w+", re.I),
+    re.compile(r"fb-\d+-\d+-\S+", re.I),
+    re.compile(r"sk_[a-z0-9-]+_\w+", re.I),
+    re.compile(r"stream-\d{6,}\S*", re.I),
+)
+
+
+def looks_like_stream_key(text: str) -> bool:
+    """Whether a piece of text has a stream key's shape (a platform's pattern, or a long
+    random-looking token of letters and digits)."""
+    text = text.strip().strip("/")
+    if not text:
+        return False
+    if any(shape.fullmatch(text) for shape in STREAM_KEY_SHAPES):
+        return True
+    return (
+        len(text) >= 16
+        and re.fullmatch(r"[A-Za-z0-9_\-]+", text) is not None
+        and any(c.isdigit() for c in text)
+        and any(c.isalpha() for c in text)
+    )
 
 
 def _is_streaming(scheme: str) -> bool:
@@ -197,6 +232,62 @@ def _with_whole_user_info(parts: SplitResult, url: str) -> SplitResult:
     return parts
 
 
+def _port_and_zone(netloc: str) -> tuple[str, str]:
+    """The text written where ``netloc``'s port goes (after the server's name and a ":", to
+    the end; "" for none) and its IPv6 zone (after "%" or "%25" in brackets; "" for none)."""
+    host_port = netloc.rpartition("@")[2]
+    zone = ""
+    if host_port.startswith("["):
+        address, bracket, after = host_port[1:].partition("]")
+        if "%" in address:
+            zone = address.partition("%")[2]
+            zone = zone[2:] if zone[:2] == "25" and len(zone) > 2 else zone
+        port = after[1:] if bracket and after.startswith(":") else ""
+    else:
+        port = host_port.partition(":")[2]
+    return port, zone
+
+
+_PORT_DIGITS: Final = 5  # 65535
+
+
+def _port_is_secret(port: str) -> bool:
+    """Rule 5: longer than a port and no number, written where the port goes."""
+    return len(port) > _PORT_DIGITS and not (port.isascii() and port.isdigit())
+
+
+def _masked_netloc(netloc: str) -> str:
+    """``netloc`` (its user info masked already) with its port and zone masked by rule 5: a
+    key pasted after the server's name with a ":" (``rtmp://host:KEY/live2``) was printed
+    whole by every message naming the URL, and quoted by ``--feed``'s refusal."""
+    port, zone = _port_and_zone(netloc)
+    if _port_is_secret(port):
+        netloc = f"{netloc[: len(netloc) - len(port)]}{_MASK}"
+    if zone and looks_like_key(zone):
+        before, _, after = netloc.rpartition(zone)
+        netloc = f"{before}{_MASK}{after}"
+    return netloc
+
+
+def secret_port(url: str) -> str:
+    """The text written where ``url``'s port goes when rule 5 masks it (no number), else ""."""
+    try:
+        port = _port_and_zone(_split(url)[0].netloc)[0]
+    except ValueError:
+        return ""
+    return port if _port_is_secret(port) else ""
+
+
+def masked_port(port: str) -> str:
+    """``port`` (the text written where a URL's port goes) as rule 5 shows it."""
+    return _MASK if _port_is_secret(port) else port
+
+
+def masked_zone(zone: str) -> str:
+    """An IPv6 address's zone as rule 5 shows it."""
+    return _MASK if looks_like_key(zone) else zone
+
+
 def _split(url: str) -> tuple[SplitResult, str]:
     """``urlsplit(url)``, a streaming URL read with its authority whatever introduces it (the
     module doc), and the text that stood between ``scheme:`` and the host (to write it back).
@@ -241,6 +332,7 @@ def mask_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc and netloc.rsplit("@", 1)[0] != _PLACEHOLDER_LOGIN:
         netloc = _MASK + "@" + netloc.rsplit("@", 1)[1]
+    netloc = _masked_netloc(netloc)
     segments = parts.path.split("/")
     secret = _masked_segments(scheme, parts.path, reread=slashes != "//")
     path = "/".join(
@@ -315,6 +407,11 @@ def url_secrets(url: str) -> list[str]:
     if "@" in parts.netloc:
         userinfo = parts.netloc.rsplit("@", 1)[0]
         found.update({userinfo, *userinfo.split(":", 1)})
+    port, zone = _port_and_zone(parts.netloc)
+    if _port_is_secret(port):  # and each piece of it ("1935:KEY": the KEY alone)
+        found.update({port, *(piece for piece in port.split(":") if _port_is_secret(piece))})
+    if zone and looks_like_key(zone):
+        found.add(zone)
     segments = parts.path.split("/")
     secret = _masked_segments(parts.scheme, parts.path, reread=slashes != "//")
     hidden = [s for s, h in zip(segments, secret, strict=True) if h]
@@ -521,8 +618,21 @@ def mask_pasted_address(text: str) -> str:
     read = text.replace("\\", "/")  # a backslash is a "/" to the one rule (``host\\app\\KEY``)
     kept, slash, last = read.rstrip("/").rpartition("/")
     if not slash or not kept.strip("/") or not last:
-        return text
+        return _PASTED_WORD.sub(_masked_key_word, text)
     return f"{text[: len(kept) + 1]}{_MASK}"
+
+
+# A word of a pasted text with no "/": what a space, a ":" (``host:KEY``), a "=" or a comma
+# does not split.
+_PASTED_WORD = re.compile(r"[^\s:=,;]+")
+
+
+def _masked_key_word(match: re.Match[str]) -> str:
+    """A pasted word masked when it looks like a key (rule 4) or has a platform's stream key's
+    shape: the key itself given where a saved name goes (``--to abcd-efgh-ijkl-mnop``, or
+    ``--to youtube:KEY``) was quoted whole by the refusal, on stderr and in the log."""
+    word = match.group(0)
+    return _MASK if looks_like_key(word) or looks_like_stream_key(word) else word
 
 
 def mask_urls(text: str) -> str:

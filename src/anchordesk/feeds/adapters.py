@@ -40,8 +40,8 @@ from anchordesk.feeds.parsing import (
     quantity_as_sent,
     readable,
     refund_amount,
-    split_url,
     unreadable_item,
+    url_and_query,
     wait_ms_as_s,
     without_lone_halves,
 )
@@ -112,7 +112,10 @@ class JsonFeedAdapter:
 
     def __init__(self, url: str, token: str | None, source: str = "json") -> None:
         self.source = source
-        self._endpoint, self._extra = split_url(url)
+        # Every pair of the URL's query, a name given twice sent twice: read into a dict,
+        # "?types[]=order&types[]=comment" asked for comments only, and every order of the
+        # show stayed on the bridge without a word.
+        self._endpoint, self._extra = url_and_query(url)
         self._token = token or ""
         # The secrets its own URL carries (``?token=``, ``access_token=``, ``key=``, user info)
         # by the one rule: a feed echoing one in a rejected item kept it whole in the session,
@@ -123,9 +126,9 @@ class JsonFeedAdapter:
         return ((self._token,) if self._token else ()) + self._url_secrets
 
     def request(self, cursor: str | None) -> FeedRequest:
-        params = dict(self._extra)
+        params = [(name, value) for name, value in self._extra if not cursor or name != "after"]
         if cursor:
-            params["after"] = cursor
+            params.append(("after", cursor))
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         return FeedRequest(self._endpoint, params, headers)
 

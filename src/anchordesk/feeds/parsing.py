@@ -474,10 +474,19 @@ def iso_time(text: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def split_url(url: str) -> tuple[str, dict[str, str]]:
+def url_and_query(url: str) -> tuple[str, list[tuple[str, str]]]:
+    """``url`` without its query and fragment, and its query's pairs as written: a name given
+    twice (``?channel=a&channel=b``, ``?types[]=order&types[]=comment``) is sent twice."""
     parts = urlsplit(url)
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), params
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), pairs
+
+
+def split_url(url: str) -> tuple[str, dict[str, str]]:
+    """:func:`url_and_query` with one value a name (the last), for the APIs whose parameters
+    are each given once (Shopify, Twitch, YouTube)."""
+    endpoint, pairs = url_and_query(url)
+    return endpoint, dict(pairs)
 
 
 # Python's own words for a value of the wrong kind met while an item is read (an index, a

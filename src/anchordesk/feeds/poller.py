@@ -229,10 +229,20 @@ class FeedEnded(Exception):
     """The platform says the feed is over (the live chat went offline, was deleted)."""
 
 
+#: A request's query: names and values, or pairs when a name comes more than once
+#: (``?types[]=order&types[]=comment``; a dict kept the last one only).
+QueryParams = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
+def query_pairs(params: QueryParams) -> tuple[tuple[str, str], ...]:
+    """``params`` as the pairs sent, in their order."""
+    return tuple(params.items()) if isinstance(params, Mapping) else tuple(params)
+
+
 @dataclass(frozen=True)
 class FeedRequest:
     url: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: QueryParams = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     # GraphQL queries and token requests are POSTs with a body (Shopify's GraphQL Admin API).
     method: str = "GET"
@@ -508,7 +518,7 @@ async def _read_bounded(
     async with client.stream(
         request.method,
         request.url,
-        params=dict(request.params),
+        params=query_pairs(request.params),
         headers=dict(request.headers),
         content=request.content,
         timeout=timeout_s,
@@ -1002,7 +1012,7 @@ class Poller:
         limit), or None."""
         request = self.adapter.request(cursor)
         try:
-            httpx.URL(request.url, params=dict(request.params))
+            httpx.URL(request.url, params=query_pairs(request.params))
         except httpx.InvalidURL:
             return f"its next cursor ({len(cursor):,} characters) is too long to send back"
         return None

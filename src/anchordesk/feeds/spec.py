@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.printable import LONE_SURROGATE
-from anchordesk.core.redact import is_secret_query_name
+from anchordesk.core.redact import is_secret_query_name, masked_port
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 from anchordesk.store.session_feeds import shopify_shop_key
 
@@ -130,7 +130,12 @@ def _client_problem(reason: str) -> Words:
         if "index" in values:  # httpx counts from 0, people from 1
             return Words(template, value=int(values["index"]) + 1)
         if "value" in values:
-            return Words(template, value=repr(values["value"]))
+            value = values["value"]
+            if template == BAD_PORT:
+                # Quoted as the one rule shows a port (core/redact rule 5): a token pasted
+                # after the server's name with a ":" was printed whole by the refusal.
+                value = masked_port(value)
+            return Words(template, value=repr(value))
         return Words(template)
     return Words(UNUSABLE, reason=reason)
 

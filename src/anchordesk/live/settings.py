@@ -35,7 +35,7 @@ from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
-from anchordesk.core.redact import mask_url
+from anchordesk.core.redact import looks_like_stream_key, mask_url, secret_port
 from anchordesk.core.unicode_text import decoded
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Template, Words
 from anchordesk.live.options import (
@@ -400,17 +400,6 @@ def split_pasted_url(preset: PlatformPreset, url: str) -> tuple[str, str]:
     return url, ""
 
 
-# What platforms' stream keys look like: YouTube "abcd-efgh-ijkl-mnop(-qrst)", Twitch
-# "live_123_abc", Facebook "FB-123-0-Ab…", Amazon IVS/Kick "sk_us-west-2_…", Douyin/Kuaishou push
-# codes "stream-123…", and query parameters that sign a push URL (Tencent txSecret, Alibaba
-# auth_key, Douyin sign).
-_KEY_SHAPES = (
-    re.compile(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3,4}", re.I),
-    re.compile(r"live_\d+_\w+", re.I),
-    re.compile(r"fb-\d+-\d+-\S+", re.I),
-    re.compile(r"sk_[a-z0-9-]+_\w+", re.I),
-    re.compile(r"stream-\d{6,}\S*", re.I),
-)
 _KEY_QUERY = re.compile(
     r"(?:^|[?&])(?:key|stream_?key|secret|txsecret|auth_key|sign|token|access_token|"
     r"password|pwd)=",
@@ -419,22 +408,6 @@ _KEY_QUERY = re.compile(
 SERVER_URL_HOLDS_KEY = (
     "the server URL holds what looks like a stream key; put the key in the stream key field"
 )
-
-
-def looks_like_stream_key(text: str) -> bool:
-    """Whether a piece of text has a stream key's shape (a platform's pattern, or a long
-    random-looking token of letters and digits)."""
-    text = text.strip().strip("/")
-    if not text:
-        return False
-    if any(shape.fullmatch(text) for shape in _KEY_SHAPES):
-        return True
-    return (
-        len(text) >= 16
-        and re.fullmatch(r"[A-Za-z0-9_\-]+", text) is not None
-        and any(c.isdigit() for c in text)
-        and any(c.isalpha() for c in text)
-    )
 
 
 _STREAMING_URL = re.compile(r"^rtmps?:(.*)$", re.I | re.S)
@@ -458,6 +431,10 @@ def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
         return False
     base_url, _sep, query = url.partition("?")
     if _KEY_QUERY.search("?" + query):
+        return True
+    if any(looks_like_stream_key(piece) for piece in secret_port(url).split(":")):
+        # "rtmp://host:KEY/live2" (pasted after the server's name with a ":"): saved in the
+        # settings file in clear, and the address looked usable.
         return True
     for server in preset.servers:
         base = server.partition("?")[0].rstrip("/")
@@ -511,6 +488,11 @@ _SECRET_PARAMETER = re.compile(
 _SECRET_VALUE = re.compile(r"^(?:sk|rk|shpat|shpss|shpca|ghp|xox[abpr]|eyJ)[_-]?[A-Za-z0-9]")
 
 
+#: Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and
+#: a port that is no number (which never moves to the keyring as the feed's token).
+_NOT_PARAMETERS = ("userinfo", "port")
+
+
 def feed_url_secrets(url: str) -> list[tuple[str, str]]:
     """The credentials a feed URL carries, as ``(where, value)``: ``"userinfo"`` for
     ``user:password@``, else the query parameter's name. Empty when the URL holds none, and
@@ -525,7 +507,19 @@ def feed_url_secrets(url: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if "@" in parts.netloc:
         found.append(("userinfo", parts.netloc.rsplit("@", 1)[0]))
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+    if port := secret_port(url.strip()):
+        # "https://host:TOKEN/feed": a token pasted after the server's name with a ":" (the
+        # one masking rule's rule 5) was saved in the settings file in clear.
+        found.append(("port", port))
+    # The query's pairs and the fragment's ("#access_token=…", an OAuth answer copied from the
+    # address bar) by one name rule: the fragment's were saved in clear, although it is never
+    # even sent to the server. (A path's ";token=" is not taken out: the path names the feed,
+    # feeds/spec.feed_identity, and the bridge reads the token there.)
+    pairs = [
+        *parse_qsl(parts.query, keep_blank_values=True),
+        *parse_qsl(parts.fragment, keep_blank_values=True),
+    ]
+    for name, value in pairs:
         plain_name = re.sub(r"[^a-z0-9]", "", name.lower())
         if value and (_SECRET_PARAMETER.search(plain_name) or _SECRET_VALUE.match(value)):
             found.append((name, value))
@@ -535,11 +529,19 @@ def feed_url_secrets(url: str) -> list[tuple[str, str]]:
 def feed_url_without_secrets(url: str) -> str:
     """``url`` without its credentials (user info, secret query parameters); the rest stays,
     so the feed's address and its harmless parameters are kept."""
-    secret_names = {name for name, _value in feed_url_secrets(url)}
-    if not secret_names:
+    found = feed_url_secrets(url)
+    if not found:
         return url
+    secret_names = {name for name, _value in found if name not in _NOT_PARAMETERS}
     parts = urlsplit(url.strip())
     netloc = parts.netloc.rsplit("@", 1)[-1]
+    if port := secret_port(url.strip()):
+        netloc = netloc.removesuffix(f":{port}")
+    fragment = "&".join(
+        item
+        for item in parts.fragment.split("&")
+        if item and unquote_plus(item.partition("=")[0]) not in secret_names
+    )
     # The other parameters as written, each named as parse_qsl names it: decoded and encoded
     # again, a shop name in Latin-1 ("caf%E9") came back as U+FFFD (another shop asked for),
     # and a lone surrogate raised UnicodeEncodeError out of the loader (a traceback at start).
@@ -548,7 +550,7 @@ def feed_url_without_secrets(url: str) -> str:
         for item in parts.query.split("&")
         if item and unquote_plus(item.partition("=")[0]) not in secret_names
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 
 def check_feed_url(url: str) -> str | None:
@@ -1397,7 +1399,7 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
     moved = False
     for feed in settings.feeds:
         found = feed_url_secrets(feed.url)
-        tokens = [value for where, value in found if where != "userinfo"]
+        tokens = [value for where, value in found if where not in _NOT_PARAMETERS]
         if len(found) != 1 or not tokens:
             # Only a lone token moves: the URL is saved without every credential, and the
             # keyring holds one token per feed. A user:password beside it, or a second secret

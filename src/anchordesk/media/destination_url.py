@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.printable import LONE_SURROGATE, masked_cut
-from anchordesk.core.redact import mask_url, user_info_cut_short
+from anchordesk.core.redact import mask_url, masked_zone, user_info_cut_short
 
 SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
 MAX_URL_BYTES: Final = 1024
@@ -167,7 +167,8 @@ def validate_url(url: str) -> None:
         # does not take it ("Port missing in uri"), and every attempt failed with "Invalid
         # argument returned 22".
         raise UserError(
-            f"--to {shown}: an IPv6 address with a zone ('%{parts.hostname.partition('%')[2]}') "
+            f"--to {shown}: an IPv6 address with a zone "
+            f"('%{masked_zone(parts.hostname.partition('%')[2])}') "
             "cannot be streamed to: use the server's name or another of its addresses"
         )
     if _link_local(parts.hostname):

@@ -20,7 +20,7 @@ from functools import cached_property
 
 from anchordesk.core.printable import masked_cut
 from anchordesk.core.redact import mask_secrets
-from anchordesk.show.model import canonical_sku
+from anchordesk.show.model import ordered_sku
 
 MAX_COMMENT_CHARS = 500
 MAX_NAME_CHARS = 80
@@ -60,7 +60,7 @@ class OrderLine:
     title: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sku", canonical_sku(self.sku))
+        object.__setattr__(self, "sku", ordered_sku(self.sku))
 
     @property
     def amount(self) -> Decimal:
@@ -113,7 +113,7 @@ class RefundLine:
     quantity: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sku", canonical_sku(self.sku))
+        object.__setattr__(self, "sku", ordered_sku(self.sku))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from anchordesk.core.printable import shows_as_nothing
+
 SHOW_FORMAT_VERSION = 1
 """The one version of the show file this program reads and writes (`"format": 1`)."""
 
@@ -40,6 +42,20 @@ def canonical_sku(sku: str) -> str:
     left in full-width mode (a show listed them as two products, and a platform's order for one
     was "not in the show" for the other). A platform's order names a SKU any of these ways."""
     return unicodedata.normalize("NFKC", sku) if isinstance(sku, str) else sku
+
+
+def ordered_sku(sku: str) -> str:
+    """The SKU a platform's order (or refund) line names, as it is matched to the show's
+    products: canonical (:func:`canonical_sku`), without the characters that show as nothing
+    (core/printable.shows_as_nothing) and the white space around it. A show's SKU holds
+    neither (show check refuses them), so an order for "MUG" + U+200B, a soft hyphen or a
+    byte-order mark (a bridge copying SKUs from a web page or a spreadsheet's first cell)
+    named no product: MUG's stock and units on air never moved for it, while everyone read
+    "MUG" in the report's list of SKUs not in the show."""
+    if not isinstance(sku, str):
+        return sku
+    visible = "".join(char for char in sku if not shows_as_nothing(char))
+    return canonical_sku(visible).strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,10 @@ def test_a_feed_sku_holding_an_invisible_letter_is_printed_escaped_by_the_report
         said = result.stdout + result.stderr
         assert result.returncode == 0, said
         assert not any(char in said for char in INVISIBLE_NOT_CF), said
-        assert "MUG\\u1160" in said and "MUG\\u034f" in said, said
+    # Since round 33 an order's SKU is matched without what shows as nothing
+    # (show/model.ordered_sku): the nine orders are MUG's, not eight SKUs that print as MUG.
+    figures = json.loads(anchordesk("report", "--json", session).stdout)
+    assert figures["units_by_sku"] == {"MUG": 1 + len(INVISIBLE_NOT_CF)}
 
 
 @pytest.mark.parametrize("online", ["１２", "١٢", "߁߂", " １２ "])

@@ -7,6 +7,7 @@ reversed the SKU in its cell) while the text report escaped it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -39,13 +40,22 @@ def session(tmp_path: Path) -> Path:
     return tmp_path / "s.adsession"
 
 
+# Since round 33 an order's SKU is matched without the characters that show as nothing (a
+# show's SKU never holds one: show/model.ordered_sku): these look-alikes are SERUM-30's orders,
+# no longer other SKUs to tell apart; none of them is printed raw, and the reader's total is
+# the show's.
+
+
 def test_look_alike_skus_are_told_apart_in_the_text_report(
     session: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli_main(["report", str(session)]) == 0
     out = capsys.readouterr().out
     for raw, shown in LOOK_ALIKES.items():
-        assert raw not in out and shown in out
+        assert raw not in out and shown not in out
+    assert cli_main(["report", str(session), "--json"]) == 0
+    units = json.loads(capsys.readouterr().out)["units_by_sku"]
+    assert units == {"SERUM-30": 1 + len(LOOK_ALIKES)}
 
 
 def test_the_html_report_shows_them_as_the_text_report_does(
@@ -55,5 +65,5 @@ def test_the_html_report_shows_them_as_the_text_report_does(
     assert cli_main(["report", str(session), "--html", str(page)]) == 0
     html = page.read_text(encoding="utf-8")
     for raw, shown in LOOK_ALIKES.items():
-        assert raw not in html and shown in html
+        assert raw not in html and shown not in html
     assert "\u202e" not in html
