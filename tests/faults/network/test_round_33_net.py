@@ -33,3 +33,19 @@ def test_an_address_without_a_stream_key_and_no_key_given_is_a_mistake_in_the_co
     assert "names no stream key" in err, err
     assert "--to-key-stdin" in err and "ANCHORDESK_STREAM_KEY" in err, err
     assert "PASSWORD" not in err, err
+
+
+@pytest.mark.parametrize("option", ["--seconds", "--rate"])
+@pytest.mark.parametrize("value", ["nan", "NaN", "+nan"])
+def test_not_a_number_is_said_not_a_number(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before (R33net F3): "--seconds: 'nan' must be above zero" (float() reads "nan").
+    args = (
+        ["live", "--camera", "test", "--mic", "test", "--no-record", option, value]
+        if option == "--seconds"
+        else ["audience", "--show", "show.json", option, value]
+    )
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"argument {option}: {value!r} is not a number"), err
