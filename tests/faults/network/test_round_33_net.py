@@ -49,3 +49,56 @@ def test_not_a_number_is_said_not_a_number(
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.endswith(f"argument {option}: {value!r} is not a number"), err
+
+
+def test_the_figures_are_sampled_once_a_second_after_this_program_was_paused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before (R33net F4): `anchordesk live --stats` stopped 12 s (Ctrl+Z, SIGSTOP, a suspended
+    # laptop) wrote 12 samples 50 ms apart when it went on ("output_fps 0.0", "cpu 108 %"),
+    # and the summary line caught up the same way: the once-a-second beat was caught up beat
+    # by beat. Here the loop's clock jumps a minute after the first sample.
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from anchordesk.live import session as session_module
+    from anchordesk.live.session import LiveSession
+
+    taken_s: list[float] = []
+    logged: list[float] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        real_time = loop.time
+        paused_s = [0.0]
+        loop.time = lambda: real_time() + paused_s[0]  # type: ignore[method-assign]
+        stop = asyncio.Event()
+
+        def sample() -> dict[str, object]:
+            taken_s.append(loop.time())
+            if len(taken_s) == 1:
+                paused_s[0] = 60.0
+            if len(taken_s) == 3:
+                stop.set()
+            return {}
+
+        session = SimpleNamespace(
+            pipeline=SimpleNamespace(finished=threading.Event(), error=None),
+            stats=SimpleNamespace(sample=sample),
+            on_stats=[lambda _sample: None],
+        )
+
+        def summary_line(_sample: object) -> str:
+            logged.append(loop.time())
+            return ""
+
+        monkeypatch.setattr(session_module, "summary_line", summary_line)
+        # No deadline around it: the loop's clock jumps past any.
+        await LiveSession.run(session, stop, log_every_s=5.0)  # type: ignore[arg-type]
+
+    asyncio.run(scenario())
+    assert len(taken_s) == 3, taken_s
+    # One sample on the return (it was due), the next a second after it, not 50 ms.
+    assert taken_s[2] - taken_s[1] >= 0.95, taken_s
+    assert len(logged) == 1, logged
