@@ -25,6 +25,7 @@ import re
 import select
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from anchordesk.core import logs
 from anchordesk.core.environment import environment
@@ -261,7 +262,7 @@ def resolve_destinations(
                 urls.append(_checked(url, f"--to with {source}"))
             else:
                 urls.append(check_destination(target))
-                if not _keys_in(target):
+                if not _names_a_stream(target):
                     # A forgotten key: the stream went out with no name (nginx took it and the
                     # run said "live"; a platform refused every attempt), where a saved
                     # destination without its key and the window's go-live check refuse it.
@@ -318,6 +319,16 @@ def _keys_in(target: str) -> list[str]:
     if not holding and server_url_holds_key(PRESETS["custom"], target):
         holding = [target.strip().partition("?")[0]]
     return holding
+
+
+def _names_a_stream(target: str) -> bool:
+    """Whether a push address names the stream (its key) after its application, as FFmpeg
+    reads it: ``rtmp://HOST/APP/KEY``, ``rtmp://HOST//KEY`` (application "", stream KEY), or
+    a key in its query. ``rtmp://HOST/APP`` and ``rtmp://HOST/APP/`` name none."""
+    if _keys_in(target):
+        return True
+    _application, _slash, stream = urlsplit(target.strip()).path[1:].partition("/")
+    return bool(stream.strip("/"))
 
 
 def _keyring_key(

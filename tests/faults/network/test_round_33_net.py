@@ -15,6 +15,7 @@ from anchordesk.cli.main import main
         "rtmp://127.0.0.1:9/live/",
         "rtmps://a.rtmps.youtube.com:443/live2",
         "rtmp://user:PASSWORD@127.0.0.1:9/live",
+        "rtmp://127.0.0.1:9/live?x=1",
     ],
 )
 def test_an_address_without_a_stream_key_and_no_key_given_is_a_mistake_in_the_command(
@@ -102,3 +103,17 @@ def test_the_figures_are_sampled_once_a_second_after_this_program_was_paused(
     # One sample on the return (it was due), the next a second after it, not 50 ms.
     assert taken_s[2] - taken_s[1] >= 0.95, taken_s
     assert len(logged) == 1, logged
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["rtmp://127.0.0.1:1/live/KEY", "rtmp://127.0.0.1:1//KEY", "rtmp://127.0.0.1:1/live/a/KEY"],
+)
+def test_an_address_naming_its_stream_is_pushed(
+    address: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The key's rule above is FFmpeg's: what follows the application (an empty one too).
+    monkeypatch.delenv("ANCHORDESK_STREAM_KEY", raising=False)
+    args = ["live", "--camera", "test", "--mic", "test", "--no-record", "--to", address]
+    assert main([*args, "--seconds", "1"]) == 3  # nothing listens on port 1: never live
+    assert "names no stream key" not in capsys.readouterr().err
