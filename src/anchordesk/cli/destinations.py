@@ -25,6 +25,7 @@ import re
 import select
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from anchordesk.core import logs
 from anchordesk.core.environment import environment
@@ -261,6 +262,15 @@ def resolve_destinations(
                 urls.append(_checked(url, f"--to with {source}"))
             else:
                 urls.append(check_destination(target))
+                if not _names_a_stream(target):
+                    # A forgotten key: the stream went out with no name (nginx took it and the
+                    # run said "live"; a platform refused every attempt), where a saved
+                    # destination without its key and the window's go-live check refuse it.
+                    raise UserError(
+                        f"--to {mask_pasted_address(target.strip())}: the address names no "
+                        "stream key (rtmp://HOST/APP/<KEY>): add it, or give it with "
+                        f"--to-key-stdin or {KEY_ENVIRONMENT_VARIABLE}"
+                    )
             continue
         if settings is None:
             settings = settings_loader()
@@ -292,16 +302,33 @@ def _no_key_in(target: str, source: str) -> None:
     (``split_pasted_url``): what follows a platform's server, or a second path segment; and
     the window's rule for a server URL (``server_url_holds_key``): a key or a signing token
     in its query (``?key=``, ``token=``, ``txSecret=``), which was pushed with the other."""
-    pasted = (split_pasted_url(preset, target) for preset in PRESETS.values())
-    holding = [server for server, key in pasted if key]
-    if not holding and server_url_holds_key(PRESETS["custom"], target):
-        holding = [target.strip().partition("?")[0]]
+    holding = _keys_in(target)
     if holding:
         raise UserError(
             f"--to {mask_pasted_address(target.strip())}: the address holds a stream key "
             f"already and {source} gives one too: give the server without its key "
             f"({printable_message(holding[0])}), or leave {source} out"
         )
+
+
+def _keys_in(target: str) -> list[str]:
+    """The server part of ``target`` for each way it is read as holding a stream key (none:
+    it holds none), by the rule ``_no_key_in`` says."""
+    pasted = (split_pasted_url(preset, target) for preset in PRESETS.values())
+    holding = [server for server, key in pasted if key]
+    if not holding and server_url_holds_key(PRESETS["custom"], target):
+        holding = [target.strip().partition("?")[0]]
+    return holding
+
+
+def _names_a_stream(target: str) -> bool:
+    """Whether a push address names the stream (its key) after its application, as FFmpeg
+    reads it: ``rtmp://HOST/APP/KEY``, ``rtmp://HOST//KEY`` (application "", stream KEY), or
+    a key in its query. ``rtmp://HOST/APP`` and ``rtmp://HOST/APP/`` name none."""
+    if _keys_in(target):
+        return True
+    _application, _slash, stream = urlsplit(target.strip()).path[1:].partition("/")
+    return bool(stream.strip("/"))
 
 
 def _keyring_key(

@@ -80,6 +80,9 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if math.isnan(value):
+        # float() reads "nan" (Not a Number), which was said "must be above zero".
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
     return value
