@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+211"/>
+        <location filename="../src/anchordesk/control/server.py" line="+210"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+560"/>
+        <location line="+565"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -1203,16 +1203,16 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+481"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+491"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
-        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
+        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages). A request&apos;s query: names and values, or pairs when a name comes more than once (``?types[]=order&amp;types[]=comment``; a dict kept the last one only).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
     </message>
 </context>
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+205"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+210"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -3105,7 +3105,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+141"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+147"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -3146,7 +3146,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location line="+104"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -3161,12 +3161,12 @@
         <translation>%1 個販売</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+17"/>
         <source>Put %1 on screen</source>
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+82"/>
         <source>%1 · %2 left · %3 of %4 units left</source>
         <translation>%1 · 残り %2 · %4点中残り%3点</translation>
     </message>
@@ -3397,7 +3397,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+407"/>
+        <location line="+413"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>
@@ -3668,7 +3668,7 @@
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+67"/>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+68"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>
@@ -3832,8 +3832,9 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+666"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+678"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
+        <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
     </message>
     <message>
@@ -4560,7 +4561,7 @@
         <translation>品番が空です</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+7"/>
         <source>the sku {sku} has spaces at its ends</source>
         <translation>品番 {sku} の前後に空白があります</translation>
     </message>
@@ -4585,7 +4586,7 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
     </message>
     <message>
-        <location line="-336"/>
+        <location line="-334"/>
         <source>stock must not be negative (got {value})</source>
         <translation>在庫は負の数にできません（現在 {value}）</translation>
     </message>
@@ -4595,7 +4596,7 @@
         <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+340"/>
+        <location line="+338"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
     </message>
@@ -4630,12 +4631,12 @@
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="-393"/>
+        <location line="-391"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+471"/>
+        <location line="+469"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>
