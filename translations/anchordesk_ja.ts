@@ -1314,22 +1314,22 @@
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+60"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-12"/>
         <source>the URL holds a control character at character {value}</source>
         <translation>URL の {value} 文字目に制御文字があります</translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-49"/>
         <source>{value} is not an IP address</source>
         <translation>{value} は有効な IP アドレスではありません</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+71"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
     </message>

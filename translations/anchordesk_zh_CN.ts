@@ -1314,22 +1314,22 @@
         <translation>端口 {value} 不是 1 到 65535 之间的数字</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+60"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>地址里的 IPv6 地址要写在方括号 [ ] 里</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-12"/>
         <source>the URL holds a control character at character {value}</source>
         <translation>地址的第 {value} 个字符是控制字符</translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-49"/>
         <source>{value} is not an IP address</source>
         <translation>{value} 不是有效的 IP 地址</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+71"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>服务器名 {value} 不是有效的域名</translation>
     </message>

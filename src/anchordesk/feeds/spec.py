@@ -79,6 +79,10 @@ def feed_url_problem(kind: str, url: str) -> Words | None:
             return NOT_WEBSOCKET
     elif not re.match(r"https?://", url, re.IGNORECASE):
         return NOT_HTTP
+    if control := _CONTROL.search(url):
+        # Found here, not by the HTTP client: httpx 0.27 (the lowest this program takes) says
+        # "Invalid non-printable ASCII character in URL" without the place, 0.28 with it.
+        return Words(CONTROL_CHARACTER, value=control.start() + 1)
     import httpx  # the CLI's --help need not load it
 
     try:
@@ -98,6 +102,12 @@ def feed_url_problem(kind: str, url: str) -> Words | None:
     return None
 
 
+CONTROL_CHARACTER = QT_TRANSLATE_NOOP(
+    "FeedUrl", "the URL holds a control character at character {value}"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what httpx refuses as "non-printable ASCII"
+
+
 # httpx's reasons (httpx/_urlparse.py) in words a person can act on, with the part of the URL
 # at fault; a reason not listed is said as httpx says it.
 _CLIENT_PROBLEMS: tuple[tuple[re.Pattern[str], Template], ...] = (
@@ -109,7 +119,7 @@ _CLIENT_PROBLEMS: tuple[tuple[re.Pattern[str], Template], ...] = (
     (re.compile(r"Invalid port: '(?P<value>.*)'"), BAD_PORT),
     (
         re.compile(r"Invalid non-printable ASCII character in URL.* at position (?P<index>\d+)"),
-        QT_TRANSLATE_NOOP("FeedUrl", "the URL holds a control character at character {value}"),
+        CONTROL_CHARACTER,
     ),
     (re.compile(r"Invalid IPv[46] address: '(?P<value>.*)'"), NOT_AN_ADDRESS),
     (
