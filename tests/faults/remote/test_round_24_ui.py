@@ -27,7 +27,7 @@ def test_a_show_file_named_too_long_for_the_system_is_a_one_line_mistake(tmp_pat
     show = tmp_path / ("z" * 300 + ".json")
     run = anchordesk(
         "live", "--camera", "test", "--mic", "none", "--show", show, "--no-record",
-        "--to", "rtmp://127.0.0.1:1/x", "--seconds", "1",
+        "--to", "rtmp://127.0.0.1:1/live/x", "--seconds", "1",
     )  # fmt: skip
     assert run.returncode == 2, run.stderr[-2000:]
     assert_clean_output(run)
