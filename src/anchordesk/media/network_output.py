@@ -959,7 +959,9 @@ class NetworkOutput:
                 if ended:
                     if stopping:
                         break
-                    reason = child_error or self._exit_reason(child)
+                    # One wait for its exit status and its last log lines, not one each.
+                    last_lines_by_s = time.monotonic() + _LAST_LOG_LINES_S
+                    reason = child_error or self._exit_reason(child, _LAST_LOG_LINES_S)
                     # The log lines say how far it got, or what the server said as it ended a
                     # live stream: wait for the last of them, which come at the child's exit
                     # (stderr's end). Its stdout can end first and its exit take over a second
@@ -968,7 +970,7 @@ class NetworkOutput:
                     # child is on its way out (it said its error or closed stdout), so the
                     # wait is short in practice.
                     if child.log_thread is not None:
-                        child.log_thread.join(_LAST_LOG_LINES_S)
+                        child.log_thread.join(max(0.0, last_lines_by_s - time.monotonic()))
                     self._look_for_web_server(child, now_s, ended=True)
                     with self._lock:
                         if connected:
@@ -1287,7 +1289,13 @@ class NetworkOutput:
         return True
 
     @staticmethod
-    def _exit_reason(child: _Child) -> Words:
+    def _exit_reason(child: _Child, wait_s: float = _LAST_LOG_LINES_S) -> Words:
+        # Its stdout ends as it exits, a moment before its exit status can be read: read at
+        # once, a child killed from outside (SIGKILL) was called "the server closed the
+        # connection" on a loaded machine. It is on its way out, so the wait is short in
+        # practice; bounded by the wait for its last log lines, which it shares.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.process.wait(wait_s)
         code = child.process.poll()
         if code is None or code == 0:
             return Words(_SERVER_CLOSED)
