@@ -62,9 +62,11 @@ from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.spec import (
     FeedSpec,
+    asks_token_in_path,
     feed_identity,
     repeated_feed,
     shopify_former_identity,
+    written_identity,
 )
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.tokens import feed_token, keep_refreshed_tokens
@@ -150,6 +152,14 @@ def _token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | N
         if own:
             return own
     return token_lookup(feed.kind)
+
+
+def _path_token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | None:
+    """The token a feed whose URL asks for it in its path (``;token=``) is sent there, or
+    None (no keyring asked for a feed that has no such place)."""
+    if feed.kind == "rehearsal" or not asks_token_in_path(feed.url):
+        return None
+    return _token(feed, token_lookup)
 
 
 CommentsCallback = Callable[[Sequence[Comment]], None]
@@ -516,18 +526,26 @@ class FeedHub:
         self.adapters: list[FeedAdapter] = []
         feeds = _once_each(feeds)
         self._feed_urls = [feed.url for feed in feeds]
-        for feed, source in zip(feeds, self._names(feeds), strict=True):
+        for feed, source in zip(feeds, self._names(feeds, token_lookup), strict=True):
             if feed.kind in PUSH_FEED_FACTORIES:
                 self.push_feeds.append(self._push_feed(feed, source, token_lookup))
             else:
                 self.adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
 
-    def _names(self, feeds: Sequence[FeedSpec]) -> list[str]:
+    def _names(
+        self, feeds: Sequence[FeedSpec], token_lookup: Callable[[str], str | None]
+    ) -> list[str]:
         """Each feed's name in the session (its items' ``source``, its cursor's key): the one
         the session gave this feed before, else a new one; never another feed's
         (store/session_feeds.py)."""
         wanted = [
-            FeedIdentity(f.kind, feed_identity(f), describe_feed(f), shopify_former_identity(f))
+            FeedIdentity(
+                f.kind,
+                feed_identity(f),
+                describe_feed(f),
+                shopify_former_identity(f),
+                written_identity(f, _path_token(f, token_lookup)),
+            )
             for f in feeds
         ]
         names: list[str] = self._writer.call(lambda store: store.name_feeds(wanted)).result(10)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
-from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit, urlunsplit
 
 from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
@@ -513,8 +513,7 @@ def feed_url_secrets(url: str) -> list[tuple[str, str]]:
         found.append(("port", port))
     # The query's pairs and the fragment's ("#access_token=…", an OAuth answer copied from the
     # address bar) by one name rule: the fragment's were saved in clear, although it is never
-    # even sent to the server. (A path's ";token=" is not taken out: the path names the feed,
-    # feeds/spec.feed_identity, and the bridge reads the token there.)
+    # even sent to the server.
     pairs = [
         *parse_qsl(parts.query, keep_blank_values=True),
         *parse_qsl(parts.fragment, keep_blank_values=True),
@@ -523,7 +522,37 @@ def feed_url_secrets(url: str) -> list[tuple[str, str]]:
         plain_name = re.sub(r"[^a-z0-9]", "", name.lower())
         if value and (_SECRET_PARAMETER.search(plain_name) or _SECRET_VALUE.match(value)):
             found.append((name, value))
+    # A path's ";token=…" by the same name rule (not by its value's looks: the feed's identity
+    # leaves out a path parameter by its name, feeds/spec.feed_identity). It was saved in
+    # clear; it moves to the keyring as a query's token does, the URL keeping ";token=" empty:
+    # the place the bridge is sent it (feeds/spec.path_with_token).
+    for item in _path_parameters(parts.path):
+        name, _equals, value = item.partition("=")
+        if value and _secret_path_parameter(name):
+            found.append((unquote(name), unquote(value)))
     return found
+
+
+def _path_parameters(path: str) -> list[str]:
+    """The ``name=value`` parameters of ``path``'s segments (RFC 3986 3.3), as written."""
+    return [item for segment in path.split("/") for item in segment.split(";")[1:] if "=" in item]
+
+
+def _secret_path_parameter(name: str) -> bool:
+    return bool(_SECRET_PARAMETER.search(re.sub(r"[^a-z0-9]", "", unquote(name).lower())))
+
+
+def _path_without_secrets(path: str) -> str:
+    """``path`` with each secret parameter's value taken out, its name kept (``;token=``)."""
+    segments = []
+    for segment in path.split("/"):
+        head, *items = segment.split(";")
+        for place, item in enumerate(items):
+            name, equals, _value = item.partition("=")
+            if equals and _secret_path_parameter(name):
+                items[place] = f"{name}="
+        segments.append(";".join([head, *items]))
+    return "/".join(segments)
 
 
 def feed_url_without_secrets(url: str) -> str:
@@ -550,7 +579,7 @@ def feed_url_without_secrets(url: str) -> str:
         for item in parts.query.split("&")
         if item and unquote_plus(item.partition("=")[0]) not in secret_names
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+    return urlunsplit((parts.scheme, netloc, _path_without_secrets(parts.path), query, fragment))
 
 
 def check_feed_url(url: str) -> str | None:

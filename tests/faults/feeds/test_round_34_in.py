@@ -1,0 +1,120 @@
+"""Round thirty-four, inputs (R34in34): a feed token in the URL's path (``;token=``) saved in
+clear; ids that are no text and no whole number; show files in UTF-16 without their mark;
+currency codes that are not ISO 4217; a destination's port that is a short non-number; a bare
+query word; the command line's numbers; a token sent over plain http."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from anchordesk.core import secrets
+from anchordesk.feeds.spec import FeedSpec, feed_identity
+from anchordesk.live.settings import feed_specs, load_settings, save_settings
+from anchordesk.store.report import build_report
+from anchordesk.store.session import SessionStore
+
+from ..feed_parts import ingest_until
+
+TOKEN = "tok9aZ3kQ7pL2mX8vB4n"
+
+
+class _PathTokenBridge(BaseHTTPRequestHandler):
+    """A bridge that reads its token from the path (``/feed;token=…``) and serves the same
+    order on every page (what a restart of it does): a feed read under a new name keeps it
+    twice."""
+
+    paths: ClassVar[list[str]] = []
+    headers_seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).paths.append(self.path)
+        type(self).headers_seen.append(self.headers.get("Authorization", ""))
+        if f";token={TOKEN}" not in self.path.partition("?")[0]:
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        order = {
+            "type": "order",
+            "id": "o-1",
+            "at": "2026-12-01T05:00:00Z",
+            "currency": "USD",
+            "lines": [{"sku": "MUG", "quantity": 1, "price": "12.00"}],
+        }
+        body = json.dumps({"items": [order], "next": "2", "poll_ms": 200}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def path_token_bridge() -> Iterator[str]:
+    _PathTokenBridge.paths = []
+    _PathTokenBridge.headers_seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PathTokenBridge)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/feed"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_feed_token_in_the_path_moves_to_the_keyring_and_is_sent_in_the_path(
+    tmp_path: Path, memory_keyring: Any, path_token_bridge: str
+) -> None:
+    # "/feed;token=…" was masked in every output but saved in settings.json in clear: the path
+    # named the feed (its identity), and the bridge reads the token there.
+    session = tmp_path / "s.adsession"
+    url = f"{path_token_bridge};token={TOKEN}"
+    # A session kept by a run of the earlier rule (the token in the URL, counted in the
+    # identity).
+    ingest_until(FeedSpec("json", url), session, lambda hub: hub.pollers[0].cursor == "2")
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"feeds": [{"id": "f1", "kind": "json", "url": url}]}), "utf-8")
+    settings = load_settings(path)
+    assert TOKEN not in path.read_text("utf-8")
+    assert [feed.url for feed in settings.feeds] == [f"{path_token_bridge};token="]
+    assert secrets.get_secret(secrets.feed_token_name("f1")) == TOKEN
+    save_settings(settings, path)
+    assert TOKEN not in path.read_text("utf-8")
+    # The session continued with the settings' feed: the bridge is sent the token in the path
+    # again (never as a header it does not read), and the session knows the feed.
+    _PathTokenBridge.paths = []
+    _PathTokenBridge.headers_seen = []
+    [spec] = feed_specs(load_settings(path))
+    ingest_until(
+        spec,
+        session,
+        lambda hub: hub.pollers[0].cursor == "2" and len(_PathTokenBridge.paths) >= 2,
+        token_lookup=secrets.get_secret,
+    )
+    assert _PathTokenBridge.paths, "the bridge was never asked"
+    assert all(f";token={TOKEN}" in p for p in _PathTokenBridge.paths)
+    assert "after=2" in _PathTokenBridge.paths[0]  # its cursor went on
+    assert not any(_PathTokenBridge.headers_seen)
+    store = SessionStore(session, read_only=True)
+    try:
+        assert [feed.source for feed in store.feeds()] == ["json"]
+    finally:
+        store.close()
+    assert build_report(session).orders == 1
+
+
+def test_a_feeds_identity_is_the_same_whichever_token_its_path_holds() -> None:
+    base = "https://bridge.example/feed"
+    same = [f"{base};token={TOKEN}", f"{base};token=", f"{base};token=other9Token8Value7"]
+    assert len({feed_identity(FeedSpec("json", url)) for url in same}) == 1
+    assert feed_identity(FeedSpec("json", f"{base};v=2")) != feed_identity(FeedSpec("json", base))
