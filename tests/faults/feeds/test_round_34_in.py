@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.core import secrets
 from anchordesk.feeds.spec import FeedSpec, feed_identity
@@ -118,3 +119,27 @@ def test_a_feeds_identity_is_the_same_whichever_token_its_path_holds() -> None:
     same = [f"{base};token={TOKEN}", f"{base};token=", f"{base};token=other9Token8Value7"]
     assert len({feed_identity(FeedSpec("json", url)) for url in same}) == 1
     assert feed_identity(FeedSpec("json", f"{base};v=2")) != feed_identity(FeedSpec("json", base))
+
+
+def test_an_id_of_another_kind_is_said_so_not_no_id(tmp_path: Path) -> None:
+    # "id": 1.5 or true was rejected as "no id" (listed "order -"), although the feed sent one.
+    server = JsonFeedServer()
+    ids: list[Any] = [1.5, True, [7], "  ", None]
+    for place, the_id in enumerate(ids):
+        server.add_order("MUG", 1, "12.00", "USD")
+        server.items[place]["id"] = the_id
+    server.add_order("MUG", 1, "12.00", "USD")  # o6: read
+    session = tmp_path / "s.adsession"
+    with server:
+        ingest_until(FeedSpec("json", server.url), session, lambda hub: bool(hub.pollers[0].cursor))
+    report = build_report(session)
+    assert report.orders == 1
+    assert sorted(r.detail for r in report.rejected) == sorted(
+        [
+            "id 1.5 is not a text or a whole number",
+            "id true is not a text or a whole number",
+            "id [7] is not a text or a whole number",
+            "no id",
+            "no id",
+        ]
+    )
