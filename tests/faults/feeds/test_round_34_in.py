@@ -22,6 +22,7 @@ from anchordesk.store.report import build_report
 from anchordesk.store.session import SessionStore
 
 from ..feed_parts import ingest_until
+from ..show_inputs import anchordesk, assert_clean_output, valid_show
 
 TOKEN = "tok9aZ3kQ7pL2mX8vB4n"
 
@@ -143,3 +144,29 @@ def test_an_id_of_another_kind_is_said_so_not_no_id(tmp_path: Path) -> None:
             "no id",
         ]
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_show_file_in_utf_16_without_its_mark_is_read_as_a_csv_is(
+    tmp_path: Path, encoding: str
+) -> None:
+    # "1:2: invalid JSON: Expecting property name enclosed in double quotes": the CSV import
+    # told such a file by its NULs, the show file's reading did not (one decoder now).
+    data = valid_show()
+    data["title"] = "Nuit spéciale 夜"
+    path = tmp_path / "show.json"
+    path.write_bytes(json.dumps(data, ensure_ascii=False).encode(encoding))
+    result = anchordesk("show", "check", path)
+    assert_clean_output(result)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Nuit spéciale 夜" in result.stdout and "OK: the show is valid" in result.stdout
+
+
+def test_settings_in_utf_16_without_their_mark_keep_their_destinations(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    data = {"destinations": [{"id": "d1", "name": "Main 夜", "server_url": "rtmp://h/app"}]}
+    path.write_bytes(json.dumps(data, ensure_ascii=False).encode("utf-16-le"))
+    settings = load_settings(path)
+    assert settings.problems == []
+    assert [d.name for d in settings.destinations] == ["Main 夜"]
+    assert not (tmp_path / "settings.json.broken").exists()
