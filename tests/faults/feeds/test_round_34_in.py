@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +19,8 @@ from feed_servers import JsonFeedServer
 from anchordesk.core import secrets
 from anchordesk.feeds.spec import FeedSpec, feed_identity
 from anchordesk.live.settings import feed_specs, load_settings, save_settings
+from anchordesk.showfile.csv_import import parse_products_csv
+from anchordesk.showfile.files import parse_show
 from anchordesk.store.report import build_report
 from anchordesk.store.session import SessionStore
 
@@ -170,3 +173,29 @@ def test_settings_in_utf_16_without_their_mark_keep_their_destinations(tmp_path:
     assert settings.problems == []
     assert [d.name for d in settings.destinations] == ["Main 夜"]
     assert not (tmp_path / "settings.json.broken").exists()
+
+
+def test_three_letters_that_name_no_currency_are_rejected_by_one_rule(tmp_path: Path) -> None:
+    # A feed's "RMB" or "ABC" was counted as its own currency ("GMV in RMB"), while the docs
+    # and the report's reason said "not an ISO 4217 code": one rule (CLDR's list) for feeds,
+    # shows and CSVs; the order is kept as rejected, with its reason.
+    server = JsonFeedServer()
+    server.add_order("MUG", 1, "12.00", "USD")
+    server.add_order("MUG", 1, "12.00", "RMB")
+    server.add_order("MUG", 2, "12.00", "abc")
+    session = tmp_path / "s.adsession"
+    with server:
+        ingest_until(FeedSpec("json", server.url), session, lambda hub: bool(hub.pollers[0].cursor))
+    report = build_report(session)
+    assert report.orders == 1
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("12.00")}
+    assert sorted((r.item_id, r.reason, r.detail) for r in report.rejected) == [
+        ("o2", "currency_invalid", "currency 'RMB'"),
+        ("o3", "currency_invalid", "currency 'ABC'"),
+    ]
+    data = valid_show()
+    data["currency"] = "RMB"
+    assert parse_show(json.dumps(data)).show is None
+    csv = parse_products_csv("sku,title,price,stock,currency\nMUG,Mug,12.00,5,RMB\n")
+    assert csv.bad_rows == [2] and not csv.products
+    assert any("'RMB' is not an ISO 4217 code" in str(p) for p in csv.problems), csv.problems
