@@ -664,12 +664,12 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+143"/>
+        <location line="+123"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-120"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
@@ -679,7 +679,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+219"/>
+        <location line="+199"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
@@ -884,6 +884,11 @@
     </message>
     <message>
         <location line="+4"/>
+        <source>The port in the server URL must be a number from 1 to 65535.</source>
+        <translation>サーバー URL のポートは 1 から 65535 までの数字でなければなりません。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>%1 accepts RTMPS only (rtmps://…).</source>
         <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
     </message>
@@ -1212,7 +1217,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+210"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+220"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -3097,7 +3102,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-444"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-446"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>カスタム RTMP / RTMPS</translation>
     </message>
@@ -3832,7 +3837,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+678"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+735"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
@@ -4334,7 +4339,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+120"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+128"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -4375,12 +4380,11 @@
         <translation>セグメント {number}</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two decimals; check the code</source>
-        <translation>{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
+        <translation type="vanished">{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+80"/>
         <source>the {what} {written} is {written_length} characters long as written and {length} once normalised (Unicode NFKC, as it is kept and compared); at most {limit}</source>
         <translation>{what} {written} は書かれたままでは {written_length} 文字、正規化（Unicode NFKC。保存と比較はこの形で行います）すると {length} 文字です。上限は {limit} 文字です</translation>
     </message>
@@ -4486,7 +4490,7 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY、USD、JPY など）ではありません</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+10"/>
         <source>{value} is not a language tag such as zh_CN or en</source>
         <translation>{value} は言語タグ（zh_CN、en など）ではありません</translation>
     </message>
@@ -4586,7 +4590,7 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
     </message>
     <message>
-        <location line="-334"/>
+        <location line="-332"/>
         <source>stock must not be negative (got {value})</source>
         <translation>在庫は負の数にできません（現在 {value}）</translation>
     </message>
@@ -4596,7 +4600,7 @@
         <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+334"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
     </message>
@@ -4631,12 +4635,12 @@
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="-391"/>
+        <location line="-387"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+469"/>
+        <location line="+465"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>

@@ -664,12 +664,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+143"/>
+        <location line="+123"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-120"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
@@ -679,7 +679,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+219"/>
+        <location line="+199"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
@@ -884,6 +884,11 @@
     </message>
     <message>
         <location line="+4"/>
+        <source>The port in the server URL must be a number from 1 to 65535.</source>
+        <translation>服务器 URL 中的端口必须是 1 到 65535 之间的数字。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>%1 accepts RTMPS only (rtmps://…).</source>
         <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
     </message>
@@ -1212,7 +1217,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+210"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+220"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -3097,7 +3102,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-444"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-446"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>自定义 RTMP / RTMPS</translation>
     </message>
@@ -3832,7 +3837,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+678"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+735"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
@@ -4334,7 +4339,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+120"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+128"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -4375,12 +4380,11 @@
         <translation>环节 {number}</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two decimals; check the code</source>
-        <translation>{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
+        <translation type="vanished">{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+80"/>
         <source>the {what} {written} is {written_length} characters long as written and {length} once normalised (Unicode NFKC, as it is kept and compared); at most {limit}</source>
         <translation>{what} {written} 按原文长 {written_length} 个字符，规范化（Unicode NFKC，保存和比较都用此形式）后长 {length} 个字符；最多 {limit} 个</translation>
     </message>
@@ -4486,7 +4490,7 @@
         <translation>{value} 不是 ISO 4217 货币代码（如 CNY、USD、JPY）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+10"/>
         <source>{value} is not a language tag such as zh_CN or en</source>
         <translation>{value} 不是语言标记（如 zh_CN、en）</translation>
     </message>
@@ -4586,7 +4590,7 @@
         <translation>{value} 不是 ISO 4217 货币代码（如 CNY）</translation>
     </message>
     <message>
-        <location line="-334"/>
+        <location line="-332"/>
         <source>stock must not be negative (got {value})</source>
         <translation>库存不能为负数（现为 {value}）</translation>
     </message>
@@ -4596,7 +4600,7 @@
         <translation>库存 {value} 超出范围：应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+334"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>共 {count} 个卖点；最多 {limit} 个</translation>
     </message>
@@ -4631,12 +4635,12 @@
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
     <message>
-        <location line="-391"/>
+        <location line="-387"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+469"/>
+        <location line="+465"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
     </message>

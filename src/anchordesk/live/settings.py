@@ -35,7 +35,13 @@ from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
-from anchordesk.core.redact import looks_like_stream_key, mask_url, secret_port
+from anchordesk.core.redact import (
+    looks_like_stream_key,
+    mask_url,
+    masked_port,
+    secret_port,
+    written_port,
+)
 from anchordesk.core.unicode_text import decoded
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Template, Words
 from anchordesk.live.options import (
@@ -466,12 +472,34 @@ def check_server_url(preset: PlatformPreset, url: str) -> str | None:
         return "the server URL must start with rtmp:// or rtmps:// and name a host"
     if preset.requires_rtmps and not url.lower().startswith("rtmps://"):
         return f"{preset.name} accepts RTMPS only (rtmps://…)"
+    if problem := _server_port_problem(url):
+        return problem
     from anchordesk.media.destination_url import host_name_problem
 
     with contextlib.suppress(ValueError):
         if problem := host_name_problem(urlsplit(url).hostname or ""):
             return problem
     return None
+
+
+def _server_port_problem(url: str) -> str | None:
+    """Why the port of a server URL can never be pushed to, naming it (masked by the one rule:
+    a key pasted there is never quoted), or None. A short one that is no number
+    (``rtmp://host:abc/live2``) passed the check and failed at every push of the show ("the
+    port must be a number"); so did an empty one (``host:/live2``: FFmpeg reads port 0)."""
+    try:
+        parts = urlsplit(url)
+        usable = parts.port != 0 and not parts.netloc.rpartition("@")[2].endswith(":")
+    except ValueError:
+        usable = False
+    if usable:
+        return None
+    port = written_port(url)
+    if not port:
+        return (
+            "the port of the server URL is empty after its ':'; a port is a number from 1 to 65535"
+        )
+    return f"the port {masked_port(port)!r} of the server URL is not a number from 1 to 65535"
 
 
 FEED_URL_HOLDS_SECRET = (

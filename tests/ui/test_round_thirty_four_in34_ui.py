@@ -1,0 +1,62 @@
+"""Round thirty-four, inputs (R34in34), in the window: a destination's server URL whose port is
+a short non-number passed the settings' check and failed at every push."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from anchordesk.core import secrets
+from anchordesk.live.settings import PRESETS, Settings, check_server_url, settings_path
+from anchordesk.ui.settings import SettingsDialog
+from anchordesk.ui.settings.destinations_page import DestinationsPage
+
+
+@pytest.fixture(autouse=True)
+def fresh_secret_store() -> Iterator[None]:
+    secrets.store().reset()
+    yield
+    secrets.store().reset()
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("rtmp://live.example:abc/live2", "the port 'abc' of the server URL is not a number"),
+        ("rtmp://live.example:0/live2", "the port '0' of the server URL is not a number"),
+        ("rtmp://live.example:99999/live2", "the port '99999' of the server URL is not"),
+        ("rtmp://live.example:/live2", "the port of the server URL is empty"),
+        ("rtmps://[::1]:8o/live2", "the port '8o' of the server URL is not a number"),
+    ],
+)
+def test_a_server_urls_port_that_is_no_number_is_refused_by_the_check(url: str, said: str) -> None:
+    problem = check_server_url(PRESETS["custom"], url)
+    assert problem is not None and problem.startswith(said), problem
+    assert check_server_url(PRESETS["custom"], "rtmp://live.example:1935/live2") is None
+
+
+def test_the_window_refuses_a_server_url_whose_port_is_no_number(
+    qtbot: QtBot, memory_keyring: Any
+) -> None:
+    # The settings took "rtmp://live.example:abc/live2" and every push of the show then failed
+    # "the port must be a number".
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.page(DestinationsPage)
+    page.add_destination("custom")
+    server_edit = page.server.lineEdit()
+    assert server_edit is not None
+    server_edit.selectAll()
+    qtbot.keyClicks(server_edit, "rtmp://live.example:abc/live2")
+    qtbot.keyClick(server_edit, Qt.Key.Key_Tab)
+    words = "The port in the server URL must be a number from 1 to 65535."
+    assert page.server_error.text() == words
+    dialog.accept()
+    assert dialog.isVisible()
+    assert words in dialog.error_label.text()
+    assert not settings_path().exists()
