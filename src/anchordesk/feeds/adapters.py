@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 import httpx
 
@@ -123,7 +123,11 @@ class JsonFeedAdapter:
         self._in_path = bool(self._token) and asks_token_in_path(url)
         if self._in_path:
             url = path_with_token(url, self._token)
-        self._endpoint, self._extra = url_and_query(url)
+        # The query's items as written, sent so (a bare word "?flag" was sent "flag=", which a
+        # bridge reading flags by their presence alone may take for another value), every
+        # one: a name given twice is sent twice.
+        self._endpoint = url_and_query(url)[0]
+        self._extra = [item for item in urlsplit(url).query.split("&") if item]
         # The secrets its own URL carries (``?token=``, ``access_token=``, ``key=``, user info)
         # by the one rule: a feed echoing one in a rejected item kept it whole in the session,
         # the report and the log. Not the URL itself when it holds none.
@@ -133,12 +137,17 @@ class JsonFeedAdapter:
         return ((self._token,) if self._token else ()) + self._url_secrets
 
     def request(self, cursor: str | None) -> FeedRequest:
-        params = [(name, value) for name, value in self._extra if not cursor or name != "after"]
+        items = [
+            item
+            for item in self._extra
+            if not cursor or unquote_plus(item.partition("=")[0]) != "after"
+        ]
         if cursor:
-            params.append(("after", cursor))
+            items.append(f"after={quote(cursor, safe='')}")
+        url = f"{self._endpoint}?{'&'.join(items)}" if items else self._endpoint
         sent = self._token and not self._in_path
         headers = {"Authorization": f"Bearer {self._token}"} if sent else {}
-        return FeedRequest(self._endpoint, params, headers)
+        return FeedRequest(url, (), headers)
 
     def ended_reason(self, response: httpx.Response) -> str | None:
         return "the feed is gone (HTTP 410)" if response.status_code == 410 else None

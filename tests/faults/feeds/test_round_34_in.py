@@ -12,6 +12,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from feed_servers import JsonFeedServer
@@ -199,3 +200,41 @@ def test_three_letters_that_name_no_currency_are_rejected_by_one_rule(tmp_path: 
     csv = parse_products_csv("sku,title,price,stock,currency\nMUG,Mug,12.00,5,RMB\n")
     assert csv.bad_rows == [2] and not csv.products
     assert any("'RMB' is not an ISO 4217 code" in str(p) for p in csv.problems), csv.problems
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A bridge that answers an empty page and keeps each request's path as it arrived."""
+
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).paths.append(self.path)
+        body = json.dumps({"items": [], "next": "c 2/3", "poll_ms": 200}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_bare_query_word_is_sent_as_written(tmp_path: Path) -> None:
+    # "?flag" was sent "flag=" (a bridge reading a flag by its presence alone may read an
+    # empty value as "off"); the other items and the cursor go as before.
+    _Recorder.paths = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed?flag&ch=a&ch=b"
+        ingest_until(
+            FeedSpec("json", url), tmp_path / "s.adsession", lambda _hub: len(_Recorder.paths) >= 2
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    first, second = _Recorder.paths[:2]
+    assert first == "/feed?flag&ch=a&ch=b"
+    assert second.startswith("/feed?flag&ch=a&ch=b&after=")
+    assert parse_qs(urlsplit(second).query)["after"] == ["c 2/3"]
