@@ -55,7 +55,8 @@ class LiveOptions:
 
 def parse_canvas(text: str) -> tuple[int, int]:
     # Any count of digits: "1x1" was "expected WIDTHxHEIGHT" (it is one), not out of range.
-    match = re.fullmatch(r"\s*(\d{1,9})\s*[xX×]\s*(\d{1,9})\s*", text)
+    # ASCII digits by the one rule (core/typed_numbers): "\d" took "１２８０x７２０".
+    match = re.fullmatch(r"\s*([0-9]{1,9})\s*[xX×]\s*([0-9]{1,9})\s*", text)
     if not match:
         raise UserError(f"--canvas {text!r}: expected WIDTHxHEIGHT, for example 1280x720")
     width, height = int(match.group(1)), int(match.group(2))

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from feed_servers import JsonFeedServer
 
+from anchordesk.cli.main import main
 from anchordesk.core import secrets
 from anchordesk.feeds.spec import FeedSpec, feed_identity
 from anchordesk.live.settings import feed_specs, load_settings, save_settings
@@ -238,3 +239,30 @@ def test_a_bare_query_word_is_sent_as_written(tmp_path: Path) -> None:
     assert first == "/feed?flag&ch=a&ch=b"
     assert second.startswith("/feed?flag&ch=a&ch=b&after=")
     assert parse_qs(urlsplit(second).query)["after"] == ["c 2/3"]
+
+
+LIVE = ["live", "--camera", "test", "--mic", "test", "--no-record"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["audience", "--show", "s.json", "--port", "１２"], "'１２' is not a whole number"),
+        (["audience", "--show", "s.json", "--seed", "1_0"], "'1_0' is not a whole number written"),
+        (["audience", "--show", "s.json", "--rate", "２"], "'２' is not a number written with"),
+        ([*LIVE, "--seconds", "1_000"], "'1_000' is not a number written with the digits 0-9"),
+        ([*LIVE, "--seconds", "inf"], "'inf' is not a number"),
+        ([*LIVE, "--fps", "３０", "--seconds", "1"], "'３０' is not a whole number written"),
+        ([*LIVE, "--video-kbps", "2_500", "--seconds", "1"], "'2_500' is not a whole number"),
+        ([*LIVE, "--audio-rate", "４８０００", "--seconds", "1"], "'４８０００' is not a whole"),
+        ([*LIVE, "--canvas", "１２８０x７２０", "--seconds", "1"], "expected WIDTHxHEIGHT"),
+    ],
+)
+def test_a_number_on_the_command_line_is_written_with_the_digits_0_to_9(
+    args: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python's rules read "--port １２" as 12 and "--seconds 1_000" as 1000 s; feeds and show
+    # files refuse such numbers, and the docs and --help write 0-9.
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and len(err.splitlines()) == 1, err
