@@ -1208,7 +1208,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+491"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+493"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages). A request&apos;s query: names and values, or pairs when a name comes more than once (``?types[]=order&amp;types[]=comment``; a dict kept the last one only).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
@@ -1217,7 +1217,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+220"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+236"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -1261,7 +1261,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+43"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+48"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
@@ -1289,7 +1289,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+46"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+47"/>
         <source>a URL is needed</source>
         <translation>URL が必要です</translation>
     </message>
@@ -1319,7 +1319,12 @@
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+45"/>
+        <source>the token is sent unencrypted (no https://): anyone on the network between can read it; use https:// if the server offers it</source>
+        <translation>トークンは暗号化されずに送られます（https:// ではありません）。途中のネットワークの誰でも読み取れます。サーバーが対応していれば https:// を使ってください</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>
@@ -1329,12 +1334,12 @@
         <translation>URL の {value} 文字目に制御文字があります</translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-84"/>
         <source>{value} is not an IP address</source>
         <translation>{value} は有効な IP アドレスではありません</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+89"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
     </message>
@@ -1353,12 +1358,12 @@
     <name>FeedsPage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
-        <location line="+51"/>
+        <location line="+61"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-39"/>
         <source>Feed %1: %2</source>
         <translation>フィード %1：%2</translation>
     </message>
@@ -1376,7 +1381,7 @@
         <translation>URL にトークンかパスワードが含まれています。トークンは「トークン」欄に入れ、URL からは外してください。</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+21"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,34 @@ def feed_url_problem(kind: str, url: str) -> Words | None:
     if parsed.port is not None and not 0 < parsed.port <= 65535:  # httpx takes -1 and 65536
         return Words(BAD_PORT, value=repr(str(parsed.port)))
     return None
+
+
+TOKEN_IN_CLEAR = Words(
+    QT_TRANSLATE_NOOP(
+        "FeedUrl",
+        "the token is sent unencrypted (no https://): anyone on the network between can read "
+        "it; use https:// if the server offers it",
+    )
+)
+
+
+def token_sent_in_clear(url: str) -> bool:
+    """Whether a token for a feed at ``url`` would cross the network unencrypted: a plain
+    ``http://`` or ``ws://`` address on a host that is not this computer (a LAN bridge is
+    allowed, and said so once: the token was sent as ``Bearer`` without a word)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "ws") or not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host.partition("%")[0]).is_loopback
+    except ValueError:
+        return True  # a name: resolved elsewhere, over the network
 
 
 # httpx's reasons (httpx/_urlparse.py) in words a person can act on, with the part of the URL

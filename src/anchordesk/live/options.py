@@ -7,17 +7,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anchordesk.core.errors import UserError
-from anchordesk.feeds.spec import FEED_KINDS, PUSH_KINDS, FeedSpec, feed_url_problem, parse_feed
+from anchordesk.feeds.spec import (
+    FEED_KINDS,
+    PUSH_KINDS,
+    TOKEN_IN_CLEAR,
+    FeedSpec,
+    feed_url_problem,
+    parse_feed,
+    token_sent_in_clear,
+)
 
 __all__ = [
     "FEED_KINDS",
     "PUSH_KINDS",
+    "TOKEN_IN_CLEAR",
     "FeedSpec",
     "LiveOptions",
     "check_destination",
     "feed_url_problem",
     "parse_canvas",
     "parse_feed",
+    "token_sent_in_clear",
 ]
 
 # Canvas shapes the compositor and the overlay layouts are designed for. Others are accepted as

@@ -6,6 +6,9 @@ query word; the command line's numbers; a token sent over plain http."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -27,6 +30,7 @@ from anchordesk.store.report import build_report
 from anchordesk.store.session import SessionStore
 
 from ..feed_parts import ingest_until
+from ..live_runs import child_env
 from ..show_inputs import anchordesk, assert_clean_output, valid_show
 
 TOKEN = "tok9aZ3kQ7pL2mX8vB4n"
@@ -266,3 +270,45 @@ def test_a_number_on_the_command_line_is_written_with_the_digits_0_to_9(
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and len(err.splitlines()) == 1, err
+
+
+def _address_on_the_network() -> str | None:
+    """This computer's address on its network (no packet is sent), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.254", 9))
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if address.startswith("127.") else address
+
+
+@pytest.mark.parametrize("on_the_network", [True, False])
+def test_a_feed_token_sent_over_plain_http_off_this_computer_is_warned_once(
+    tmp_path: Path, on_the_network: bool
+) -> None:
+    # A feed's token was sent as "Bearer" over plain http:// to a bridge on the network
+    # without a word (a LAN bridge is allowed: said, not refused; this computer's own is not).
+    host = _address_on_the_network() if on_the_network else "127.0.0.1"
+    if host is None:
+        pytest.skip("no network address here")
+    _Recorder.paths = []
+    server = ThreadingHTTPServer((host, 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", "--camera", "test", "--mic", "none",
+             "--canvas", "320x180", "--seconds", "1", "--record", str(tmp_path / "a.mkv"),
+             "--feed", f"json=http://{host}:{server.server_address[1]}/feed"],
+            capture_output=True, text=True, timeout=120,
+            env=child_env(tmp_path, ANCHORDESK_JSON_TOKEN=TOKEN),
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    said = run.stdout + run.stderr
+    assert run.returncode == 0, said
+    assert TOKEN not in said
+    warned = said.count("the token is sent unencrypted (no https://)")
+    assert warned == (1 if on_the_network else 0), said
+    assert _Recorder.paths, "the feed was read all the same"
