@@ -1261,7 +1261,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+48"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+53"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
@@ -1358,12 +1358,12 @@
     <name>FeedsPage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
-        <location line="+61"/>
+        <location line="+68"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-39"/>
+        <location line="-46"/>
         <source>Feed %1: %2</source>
         <translation>フィード %1：%2</translation>
     </message>
@@ -1376,7 +1376,12 @@
         <translation type="vanished">フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+13"/>
+        <source>The token is in the URL&apos;s path: put it in the Token field and keep ;token= with nothing after it.</source>
+        <translation>トークンが URL のパスにあります。「トークン」欄に入れ、;token= は後ろに何も付けずに残してください。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>URL にトークンかパスワードが含まれています。トークンは「トークン」欄に入れ、URL からは外してください。</translation>
     </message>
@@ -3842,7 +3847,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+735"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+753"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>

@@ -1261,7 +1261,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+48"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+53"/>
         <source>YouTube chat</source>
         <translation>YouTube 聊天</translation>
     </message>
@@ -1358,12 +1358,12 @@
     <name>FeedsPage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
-        <location line="+61"/>
+        <location line="+68"/>
         <source>Feeds</source>
         <translation>数据源</translation>
     </message>
     <message>
-        <location line="-39"/>
+        <location line="-46"/>
         <source>Feed %1: %2</source>
         <translation>数据源 %1：%2</translation>
     </message>
@@ -1376,7 +1376,12 @@
         <translation type="vanished">数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+13"/>
+        <source>The token is in the URL&apos;s path: put it in the Token field and keep ;token= with nothing after it.</source>
+        <translation>令牌在 URL 的路径中：请把它填入“令牌”栏，并保留 ;token=，其后不填任何内容。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>地址里含有令牌或密码：请把令牌填到“令牌”一栏，地址里不要带它。</translation>
     </message>
@@ -3842,7 +3847,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+735"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+753"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>

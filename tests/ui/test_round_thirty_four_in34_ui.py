@@ -95,3 +95,25 @@ def test_a_feed_token_over_plain_http_to_another_computer_is_said_under_the_url(
     assert words in page.url_error.text()
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         dialog.accept()  # said, not refused (a LAN bridge may have no https://)
+
+
+def test_a_token_in_a_feed_urls_path_is_said_to_stay_as_an_empty_parameter(
+    qtbot: QtBot, memory_keyring: Any
+) -> None:
+    # Told "keep the URL without it", a user took ";token=" out too: the bridge, which reads
+    # its token in the path, was then sent a header it does not read.
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.show_page(FeedsPage)
+    page = dialog.page(FeedsPage)
+    page.add_feed("json")
+    _type_url(page, "https://bridge.example/feed;token=tok9aZ3kQ7pL2mX8vB4n")
+    assert page.url_error.text() == (
+        "The token is in the URL's path: put it in the Token field and keep ;token= with "
+        "nothing after it."
+    )
+    _type_url(page, "https://bridge.example/feed;token=")
+    assert page.url_error.text() == ""
+    _type_url(page, "https://bridge.example/feed?token=tok9aZ3kQ7pL2mX8vB4n")
+    assert page.url_error.text().startswith("The URL holds a token or a password")

@@ -610,10 +610,28 @@ def feed_url_without_secrets(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, _path_without_secrets(parts.path), query, fragment))
 
 
+FEED_URL_PATH_HOLDS_SECRET = (
+    "the feed URL holds a token in its path; put it in the Token field and keep ;token= with "
+    "nothing after it (the token is sent there)"
+)
+
+
 def check_feed_url(url: str) -> str | None:
     """:data:`FEED_URL_HOLDS_SECRET` when a feed URL carries a credential: the URL is saved
-    in the settings file, the token only in the keyring."""
-    return FEED_URL_HOLDS_SECRET if feed_url_secrets(url) else None
+    in the settings file, the token only in the keyring. :data:`FEED_URL_PATH_HOLDS_SECRET`
+    when it is in the path (``/feed;token=…``) alone: told to take the URL without it, a user
+    took out ";token=" too, and the bridge was sent the token as a header it does not read."""
+    found = feed_url_secrets(url)
+    if not found:
+        return None
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return FEED_URL_HOLDS_SECRET
+    in_path = {unquote(item.partition("=")[0]) for item in _path_parameters(path)}
+    if all(name in in_path for name, _value in found):
+        return FEED_URL_PATH_HOLDS_SECRET
+    return FEED_URL_HOLDS_SECRET
 
 
 def encoder_warnings(preset: PlatformPreset, encoder: EncoderSettings) -> list[str]:
@@ -1537,6 +1555,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 __all__ = [
     "ENCODER_CHOICES",
     "FEED_URL_HOLDS_SECRET",
+    "FEED_URL_PATH_HOLDS_SECRET",
     "KNOWN_CANVASES",
     "LANGUAGE_CHOICES",
     "PRESETS",

@@ -35,7 +35,12 @@ from anchordesk.live.options import (
     feed_url_problem,
     token_sent_in_clear,
 )
-from anchordesk.live.settings import FeedSettings, check_feed_url, new_id
+from anchordesk.live.settings import (
+    FEED_URL_PATH_HOLDS_SECRET,
+    FeedSettings,
+    check_feed_url,
+    new_id,
+)
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 from anchordesk.ui.settings.secret_field import SecretLineEdit
@@ -149,7 +154,14 @@ class FeedsPage(SettingsPage):
     def url_problem_text(self, kind: str, url: str) -> str:
         """Why this URL cannot be saved for a feed of ``kind``, as one translated sentence,
         or "" when it can."""
-        if kind != "rehearsal" and check_feed_url(url) is not None:
+        secret = None if kind == "rehearsal" else check_feed_url(url)
+        if secret == FEED_URL_PATH_HOLDS_SECRET:
+            # The path's ";token=" is where the bridge is sent it (feeds/spec.path_with_token).
+            return self.tr(
+                "The token is in the URL's path: put it in the Token field and keep ;token= "
+                "with nothing after it."
+            )
+        if secret is not None:
             return self.secret_in_url_text()
         problem = feed_url_problem(kind, url)
         return "" if problem is None else refusal_text(problem)
