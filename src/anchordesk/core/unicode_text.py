@@ -30,17 +30,19 @@ def unmarked_codec(raw: bytes) -> str | None:
     """The UTF-16 or UTF-32 codec of text written without its byte-order mark (a tool's
     export, or a mark cut off), told by the NULs beside its first characters: a show (JSON), a
     CSV's header and the settings begin with ASCII, never with NUL, which UTF-8 text does not
-    hold there. None for any other text."""
-    head = raw[:4]
+    hold there. Both of the first two characters must show it (RFC 4627's rule): a UTF-8 file
+    with one stray NUL first ("\x00{...") was read as UTF-16 and said in words about bytes it
+    never held. None for any other text."""
+    head = raw[:8]
     if len(head) < 4 or b"\x00" not in head[:2]:
         return None
-    if head[1:] == b"\x00\x00\x00":
+    if head[1:4] == b"\x00\x00\x00" and (len(head) < 8 or head[5:8] == b"\x00\x00\x00"):
         return "utf-32-le"
-    if head[:3] == b"\x00\x00\x00":
+    if head[:3] == b"\x00\x00\x00" and (len(head) < 8 or head[4:7] == b"\x00\x00\x00"):
         return "utf-32-be"
-    if head[1] == 0 and head[0] != 0:
+    if head[1] == 0 and head[0] != 0 and head[3] == 0 and head[2] != 0:
         return "utf-16-le"
-    if head[0] == 0 and head[1] != 0:
+    if head[0] == 0 and head[1] != 0 and head[2] == 0 and head[3] != 0:
         return "utf-16-be"
     return None
 

@@ -171,6 +171,17 @@ def test_a_show_file_in_utf_16_without_its_mark_is_read_as_a_csv_is(
     assert "Nuit spéciale 夜" in result.stdout and "OK: the show is valid" in result.stdout
 
 
+def test_a_utf_8_show_file_with_a_stray_nul_first_is_not_read_as_utf_16(tmp_path: Path) -> None:
+    # Told by its first byte alone, "\x00{..." was read as UTF-16 (CJK nonsense) and said
+    # "not UTF-8 text: byte 0x0a at offset 28", a byte the file never held there.
+    path = tmp_path / "show.json"
+    path.write_bytes(b'\x00{"format": 1, "title": "x"}\n')
+    result = anchordesk("show", "check", path)
+    assert_clean_output(result)
+    assert result.returncode == 2
+    assert "show.json:1:1: error: invalid JSON" in result.stdout + result.stderr
+
+
 def test_settings_in_utf_16_without_their_mark_keep_their_destinations(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     data = {"destinations": [{"id": "d1", "name": "Main 夜", "server_url": "rtmp://h/app"}]}
