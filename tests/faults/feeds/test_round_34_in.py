@@ -323,3 +323,14 @@ def test_a_feed_token_sent_over_plain_http_off_this_computer_is_warned_once(
     warned = said.count("the token is sent unencrypted (no https://)")
     assert warned == (1 if on_the_network else 0), said
     assert _Recorder.paths, "the feed was read all the same"
+
+
+def test_a_show_files_currency_in_small_letters_is_read_as_a_feeds_is() -> None:
+    # A feed's or a CSV row's "usd" is USD; a show file's was "'usd' is not an ISO 4217 code".
+    data = valid_show()
+    data["currency"] = "usd"
+    data["products"][0]["currency"] = "eur"
+    report = parse_show(json.dumps(data))
+    assert report.show is not None, [str(p) for p in report.errors]
+    assert report.show.currency == "USD"
+    assert report.show.products[0].currency == "EUR"
