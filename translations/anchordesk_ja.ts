@@ -664,12 +664,12 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+143"/>
+        <location line="+123"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-120"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
@@ -679,7 +679,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+219"/>
+        <location line="+199"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
@@ -884,6 +884,11 @@
     </message>
     <message>
         <location line="+4"/>
+        <source>The port in the server URL must be a number from 1 to 65535.</source>
+        <translation>サーバー URL のポートは 1 から 65535 までの数字でなければなりません。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>%1 accepts RTMPS only (rtmps://…).</source>
         <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
     </message>
@@ -1203,7 +1208,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+491"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+493"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages). A request&apos;s query: names and values, or pairs when a name comes more than once (``?types[]=order&amp;types[]=comment``; a dict kept the last one only).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
@@ -1212,7 +1217,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+210"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+236"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -1256,7 +1261,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+43"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+53"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
@@ -1284,7 +1289,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+46"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+47"/>
         <source>a URL is needed</source>
         <translation>URL が必要です</translation>
     </message>
@@ -1314,7 +1319,16 @@
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
+<<<<<<< HEAD
         <location line="+60"/>
+=======
+        <location line="+45"/>
+        <source>the token is sent unencrypted (no https://): anyone on the network between can read it; use https:// if the server offers it</source>
+        <translation>トークンは暗号化されずに送られます（https:// ではありません）。途中のネットワークの誰でも読み取れます。サーバーが対応していれば https:// を使ってください</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+>>>>>>> in34
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>
@@ -1324,12 +1338,20 @@
         <translation>URL の {value} 文字目に制御文字があります</translation>
     </message>
     <message>
+<<<<<<< HEAD
         <location line="-49"/>
+=======
+        <location line="-84"/>
+>>>>>>> in34
         <source>{value} is not an IP address</source>
         <translation>{value} は有効な IP アドレスではありません</translation>
     </message>
     <message>
+<<<<<<< HEAD
         <location line="+71"/>
+=======
+        <location line="+89"/>
+>>>>>>> in34
         <source>the server name {value} is not a valid domain name</source>
         <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
     </message>
@@ -1348,12 +1370,12 @@
     <name>FeedsPage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
-        <location line="+51"/>
+        <location line="+68"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-46"/>
         <source>Feed %1: %2</source>
         <translation>フィード %1：%2</translation>
     </message>
@@ -1366,12 +1388,17 @@
         <translation type="vanished">フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+13"/>
+        <source>The token is in the URL&apos;s path: put it in the Token field and keep ;token= with nothing after it.</source>
+        <translation>トークンが URL のパスにあります。「トークン」欄に入れ、;token= は後ろに何も付けずに残してください。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>URL にトークンかパスワードが含まれています。トークンは「トークン」欄に入れ、URL からは外してください。</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+21"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>
@@ -3097,7 +3124,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-444"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-446"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>カスタム RTMP / RTMPS</translation>
     </message>
@@ -3832,7 +3859,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+678"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+753"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
@@ -4334,7 +4361,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+120"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+128"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -4375,12 +4402,11 @@
         <translation>セグメント {number}</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two decimals; check the code</source>
-        <translation>{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
+        <translation type="vanished">{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+80"/>
         <source>the {what} {written} is {written_length} characters long as written and {length} once normalised (Unicode NFKC, as it is kept and compared); at most {limit}</source>
         <translation>{what} {written} は書かれたままでは {written_length} 文字、正規化（Unicode NFKC。保存と比較はこの形で行います）すると {length} 文字です。上限は {limit} 文字です</translation>
     </message>
@@ -4486,7 +4512,7 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY、USD、JPY など）ではありません</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+10"/>
         <source>{value} is not a language tag such as zh_CN or en</source>
         <translation>{value} は言語タグ（zh_CN、en など）ではありません</translation>
     </message>
@@ -4586,7 +4612,7 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
     </message>
     <message>
-        <location line="-334"/>
+        <location line="-332"/>
         <source>stock must not be negative (got {value})</source>
         <translation>在庫は負の数にできません（現在 {value}）</translation>
     </message>
@@ -4596,7 +4622,7 @@
         <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+334"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
     </message>
@@ -4631,12 +4657,12 @@
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="-391"/>
+        <location line="-387"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+469"/>
+        <location line="+465"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>

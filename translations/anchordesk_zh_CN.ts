@@ -664,12 +664,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+143"/>
+        <location line="+123"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-120"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
@@ -679,7 +679,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+219"/>
+        <location line="+199"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
@@ -884,6 +884,11 @@
     </message>
     <message>
         <location line="+4"/>
+        <source>The port in the server URL must be a number from 1 to 65535.</source>
+        <translation>服务器 URL 中的端口必须是 1 到 65535 之间的数字。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>%1 accepts RTMPS only (rtmps://…).</source>
         <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
     </message>
@@ -1203,7 +1208,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+491"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+493"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages). A request&apos;s query: names and values, or pairs when a name comes more than once (``?types[]=order&amp;types[]=comment``; a dict kept the last one only).</extracomment>
         <translation>服务器的证书不受信任（{why}）</translation>
@@ -1212,7 +1217,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+210"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+236"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -1256,7 +1261,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+43"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+53"/>
         <source>YouTube chat</source>
         <translation>YouTube 聊天</translation>
     </message>
@@ -1284,7 +1289,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+46"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+47"/>
         <source>a URL is needed</source>
         <translation>需要填写地址</translation>
     </message>
@@ -1314,12 +1319,17 @@
         <translation>端口 {value} 不是 1 到 65535 之间的数字</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+55"/>
+        <source>the token is sent unencrypted (no https://): anyone on the network between can read it; use https:// if the server offers it</source>
+        <translation>令牌以未加密方式发送（不是 https://）：网络中的任何人都能读取它；如果服务器支持，请使用 https://</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>地址里的 IPv6 地址要写在方括号 [ ] 里</translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-40"/>
         <source>the URL holds a control character at character {value}</source>
         <translation>地址的第 {value} 个字符是控制字符</translation>
     </message>
@@ -1329,7 +1339,7 @@
         <translation>{value} 不是有效的 IP 地址</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+99"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>服务器名 {value} 不是有效的域名</translation>
     </message>
@@ -1348,12 +1358,12 @@
     <name>FeedsPage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
-        <location line="+51"/>
+        <location line="+68"/>
         <source>Feeds</source>
         <translation>数据源</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-46"/>
         <source>Feed %1: %2</source>
         <translation>数据源 %1：%2</translation>
     </message>
@@ -1366,12 +1376,17 @@
         <translation type="vanished">数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+13"/>
+        <source>The token is in the URL&apos;s path: put it in the Token field and keep ;token= with nothing after it.</source>
+        <translation>令牌在 URL 的路径中：请把它填入“令牌”栏，并保留 ;token=，其后不填任何内容。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>地址里含有令牌或密码：请把令牌填到“令牌”一栏，地址里不要带它。</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+21"/>
         <source>A&amp;dd</source>
         <translation>添加(&amp;D)</translation>
     </message>
@@ -3097,7 +3112,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-444"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-446"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>自定义 RTMP / RTMPS</translation>
     </message>
@@ -3832,7 +3847,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+678"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+753"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
@@ -4334,7 +4349,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+120"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+128"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -4375,12 +4390,11 @@
         <translation>环节 {number}</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two decimals; check the code</source>
-        <translation>{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
+        <translation type="vanished">{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+80"/>
         <source>the {what} {written} is {written_length} characters long as written and {length} once normalised (Unicode NFKC, as it is kept and compared); at most {limit}</source>
         <translation>{what} {written} 按原文长 {written_length} 个字符，规范化（Unicode NFKC，保存和比较都用此形式）后长 {length} 个字符；最多 {limit} 个</translation>
     </message>
@@ -4471,7 +4485,7 @@
     </message>
     <message>
         <location line="+91"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+600"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+601"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4486,7 +4500,7 @@
         <translation>{value} 不是 ISO 4217 货币代码（如 CNY、USD、JPY）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+10"/>
         <source>{value} is not a language tag such as zh_CN or en</source>
         <translation>{value} 不是语言标记（如 zh_CN、en）</translation>
     </message>
@@ -4586,7 +4600,7 @@
         <translation>{value} 不是 ISO 4217 货币代码（如 CNY）</translation>
     </message>
     <message>
-        <location line="-334"/>
+        <location line="-332"/>
         <source>stock must not be negative (got {value})</source>
         <translation>库存不能为负数（现为 {value}）</translation>
     </message>
@@ -4596,7 +4610,7 @@
         <translation>库存 {value} 超出范围：应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+334"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>共 {count} 个卖点；最多 {limit} 个</translation>
     </message>
@@ -4631,12 +4645,12 @@
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
     <message>
-        <location line="-391"/>
+        <location line="-387"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+469"/>
+        <location line="+465"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
     </message>
@@ -4803,7 +4817,7 @@
         <translation>不是数字：{value}</translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location line="+93"/>
         <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
         <translation>不是 UTF-8 文本：偏移 {offset} 处的字节 {byte}；请把文件存为 UTF-8</translation>
     </message>

@@ -123,7 +123,7 @@ def test_served_over_http_in_the_generic_protocol() -> None:
             async with httpx.AsyncClient() as client:
                 while True:
                     request = adapter.request(cursor)
-                    response = await client.get(request.url, params=dict(request.params))
+                    response = await client.get(request.url, params=dict(request.params) or None)
                     page = adapter.parse(response, cursor)
                     got.extend(page.items)
                     cursor = page.cursor

@@ -89,7 +89,8 @@ _MAX_DIGITS = 18
 def _value(name: str, text: str) -> object:
     if text == "null":
         return None
-    if name in _WHOLE_NUMBERS and re.fullmatch(r"-?\d+", text.strip()):
+    # ASCII digits by the one rule (core/typed_numbers): "\d" took "index=１２" as 12.
+    if name in _WHOLE_NUMBERS and re.fullmatch(r"-?[0-9]+", text.strip()):
         if len(text.strip().lstrip("-")) > _MAX_DIGITS:
             # int() of 4,300 digits or more raised ValueError: a traceback. No index, stock or
             # second count is that long.

@@ -28,6 +28,7 @@ from anchordesk.core import logs
 from anchordesk.core.environment import withhold_secret_variables
 from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.printable import printable_message
+from anchordesk.core.typed_numbers import decimal_number, digits_of_another_kind, whole_number
 
 if TYPE_CHECKING:  # loaded when `live` runs: the stop handlers go in before any heavy import
     from _typeshed import SupportsWrite
@@ -51,11 +52,24 @@ class _Parser(argparse.ArgumentParser):
             (file or sys.stderr).write(message)
 
 
+def _not_a_number(text: str, what: str) -> argparse.ArgumentTypeError:
+    """The one line refusing a number that is not written with the digits 0-9."""
+    if digits_of_another_kind(text):
+        return argparse.ArgumentTypeError(f"{text!r} is not {what} written with the digits 0-9")
+    return argparse.ArgumentTypeError(f"{text!r} is not {what}")
+
+
+def _whole(text: str) -> int:
+    """Any whole number typed here, by the one rule (core/typed_numbers): int() took
+    ``--port １２`` as 12 and ``--seed 1_000`` as 1000."""
+    value = whole_number(text)
+    if value is None:
+        raise _not_a_number(text, "a whole number")
+    return value
+
+
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
     return value
@@ -76,13 +90,11 @@ def _whole_number_from(low: int, high: int, why: str) -> Callable[[str], int]:
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if math.isnan(value):
-        # float() reads "nan" (Not a Number), which was said "must be above zero".
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    # By the one rule (core/typed_numbers): float() read "nan" (said "must be above zero"),
+    # "1_000" (1000 s) and full-width digits.
+    value = decimal_number(text)
+    if value is None:
+        raise _not_a_number(text, "a number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
     return value
@@ -133,10 +145,7 @@ def _seconds(text: str) -> float:
 
 def _port(text: str) -> int:
     """A TCP port, 0 for any free one: bind() raised OverflowError (a traceback) beyond 65535."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 65535 (0: any free port)")
     return value
@@ -278,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument(
         "--audio-kbps", type=_whole_number_from(32, 512, "kbit/s of AAC"), default=128
     )
-    live.add_argument("--audio-rate", type=int, choices=(44100, 48000), default=48000)
+    live.add_argument("--audio-rate", type=_whole, choices=(44100, 48000), default=48000)
     live.add_argument("--encoder", default="libx264", metavar="NAME|auto")
     live.add_argument(
         "--seconds",
@@ -375,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audience.add_argument("--show", type=_file_to_read, required=True, metavar="FILE")
     audience.add_argument("--port", type=_port, default=0, metavar="N")
-    audience.add_argument("--seed", type=int, default=1, metavar="N")
+    audience.add_argument("--seed", type=_whole, default=1, metavar="N")
     audience.add_argument(
         "--rate", type=_rate, default=2.0, metavar="N", help="mean comments per second"
     )

@@ -278,6 +278,15 @@ def secret_port(url: str) -> str:
     return port if _port_is_secret(port) else ""
 
 
+def written_port(url: str) -> str:
+    """The text written where ``url``'s port goes, as written ("" for none, or an unreadable
+    URL): a check that refuses it quotes it as :func:`masked_port` shows it."""
+    try:
+        return _port_and_zone(_split(url)[0].netloc)[0]
+    except ValueError:
+        return ""
+
+
 def masked_port(port: str) -> str:
     """``port`` (the text written where a URL's port goes) as rule 5 shows it."""
     return _MASK if _port_is_secret(port) else port

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 import httpx
 
@@ -48,6 +48,7 @@ from anchordesk.feeds.parsing import (
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.removals import removal_item
 from anchordesk.feeds.shopify import SHOPIFY_PAGE_LIMIT, ShopifyOrdersAdapter
+from anchordesk.feeds.spec import asks_token_in_path, path_with_token
 from anchordesk.feeds.viewers import viewers_item
 from anchordesk.feeds.youtube import YOUTUBE_DEFAULT_URL, YouTubeChatAdapter
 from anchordesk.show.feed_items import (
@@ -115,8 +116,18 @@ class JsonFeedAdapter:
         # Every pair of the URL's query, a name given twice sent twice: read into a dict,
         # "?types[]=order&types[]=comment" asked for comments only, and every order of the
         # show stayed on the bridge without a word.
-        self._endpoint, self._extra = url_and_query(url)
         self._token = token or ""
+        # A URL that asks for its token in its path (``/feed;token=``: the settings moved it
+        # from there to the keyring) gets it back there, where the bridge reads it, and sends
+        # no Authorization header (the bridge was never sent one).
+        self._in_path = bool(self._token) and asks_token_in_path(url)
+        if self._in_path:
+            url = path_with_token(url, self._token)
+        # The query's items as written, sent so (a bare word "?flag" was sent "flag=", which a
+        # bridge reading flags by their presence alone may take for another value), every
+        # one: a name given twice is sent twice.
+        self._endpoint = url_and_query(url)[0]
+        self._extra = [item for item in urlsplit(url).query.split("&") if item]
         # The secrets its own URL carries (``?token=``, ``access_token=``, ``key=``, user info)
         # by the one rule: a feed echoing one in a rejected item kept it whole in the session,
         # the report and the log. Not the URL itself when it holds none.
@@ -126,11 +137,17 @@ class JsonFeedAdapter:
         return ((self._token,) if self._token else ()) + self._url_secrets
 
     def request(self, cursor: str | None) -> FeedRequest:
-        params = [(name, value) for name, value in self._extra if not cursor or name != "after"]
+        items = [
+            item
+            for item in self._extra
+            if not cursor or unquote_plus(item.partition("=")[0]) != "after"
+        ]
         if cursor:
-            params.append(("after", cursor))
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-        return FeedRequest(self._endpoint, params, headers)
+            items.append(f"after={quote(cursor, safe='')}")
+        url = f"{self._endpoint}?{'&'.join(items)}" if items else self._endpoint
+        sent = self._token and not self._in_path
+        headers = {"Authorization": f"Bearer {self._token}"} if sent else {}
+        return FeedRequest(url, (), headers)
 
     def ended_reason(self, response: httpx.Response) -> str | None:
         return "the feed is gone (HTTP 410)" if response.status_code == 410 else None

@@ -39,13 +39,14 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
 from anchordesk.core.heap import long_lived_frozen
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
-from anchordesk.core.redact import mask_url
+from anchordesk.core.redact import mask_url, url_secrets
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words, counted
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
@@ -61,10 +62,14 @@ from anchordesk.feeds.poller import (
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.spec import (
+    TOKEN_IN_CLEAR,
     FeedSpec,
+    asks_token_in_path,
     feed_identity,
     repeated_feed,
     shopify_former_identity,
+    token_sent_in_clear,
+    written_identity,
 )
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.tokens import feed_token, keep_refreshed_tokens
@@ -150,6 +155,27 @@ def _token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | N
         if own:
             return own
     return token_lookup(feed.kind)
+
+
+def _path_token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | None:
+    """The token a feed whose URL asks for it in its path (``;token=``) is sent there, or
+    None (no keyring asked for a feed that has no such place)."""
+    if feed.kind == "rehearsal" or not asks_token_in_path(feed.url):
+        return None
+    return _token(feed, token_lookup)
+
+
+def _warn_token_in_clear(
+    feed: FeedSpec, source: str, token_lookup: Callable[[str], str | None]
+) -> None:
+    """Said once as the feeds start: a feed's token sent over plain http:// (or ws://) to a
+    host that is not this computer (feeds/spec.py ``token_sent_in_clear``). No keyring is
+    asked for a feed whose address is encrypted or local."""
+    if feed.kind == "rehearsal" or not token_sent_in_clear(feed.url):
+        return
+    in_url = [s for s in url_secrets(feed.url) if s not in (feed.url, unquote(feed.url))]
+    if _token(feed, token_lookup) or in_url:
+        log.warning("feed %s: %s", source, TOKEN_IN_CLEAR)
 
 
 CommentsCallback = Callable[[Sequence[Comment]], None]
@@ -516,18 +542,27 @@ class FeedHub:
         self.adapters: list[FeedAdapter] = []
         feeds = _once_each(feeds)
         self._feed_urls = [feed.url for feed in feeds]
-        for feed, source in zip(feeds, self._names(feeds), strict=True):
+        for feed, source in zip(feeds, self._names(feeds, token_lookup), strict=True):
+            _warn_token_in_clear(feed, source, token_lookup)
             if feed.kind in PUSH_FEED_FACTORIES:
                 self.push_feeds.append(self._push_feed(feed, source, token_lookup))
             else:
                 self.adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
 
-    def _names(self, feeds: Sequence[FeedSpec]) -> list[str]:
+    def _names(
+        self, feeds: Sequence[FeedSpec], token_lookup: Callable[[str], str | None]
+    ) -> list[str]:
         """Each feed's name in the session (its items' ``source``, its cursor's key): the one
         the session gave this feed before, else a new one; never another feed's
         (store/session_feeds.py)."""
         wanted = [
-            FeedIdentity(f.kind, feed_identity(f), describe_feed(f), shopify_former_identity(f))
+            FeedIdentity(
+                f.kind,
+                feed_identity(f),
+                describe_feed(f),
+                shopify_former_identity(f),
+                written_identity(f, _path_token(f, token_lookup)),
+            )
             for f in feeds
         ]
         names: list[str] = self._writer.call(lambda store: store.name_feeds(wanted)).result(10)

@@ -428,13 +428,28 @@ def item_id(value: object) -> str:
     """An item's ``id`` (or the id it names) as the session keys it: a string or an integer,
     without the white space around it. A bridge that pads an id once (" o1", "o1\\n" from a
     spreadsheet) would otherwise have its order counted twice; case is kept (platform ids are
-    case-sensitive)."""
+    case-sensitive).
+
+    An id that is there but of another kind (``1.5``, ``1e0``, ``true``, a list) is said so,
+    as the feed spelled it: it was "no id", although the feed sent one; so is a whole number
+    past Python's integer digits (read as Decimal by :func:`load_json_text`), far longer than
+    any id is kept (feeds/hub.py ``MAX_ID_CHARS``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError("no id")
+    if isinstance(value, Decimal) and _long_integer(value):
+        digits = len(value.as_tuple().digits)
+        raise ValueError(f"id {json_shown(value)} is a number of {digits:,} digits, too long")
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError("no id")
-    text = str(value).strip()
-    if not text:
-        raise ValueError("no id")
-    return text
+        raise ValueError(f"id {json_shown(value)} is not a text or a whole number")
+    return str(value).strip()
+
+
+def _long_integer(value: object) -> bool:
+    """Whether ``value`` is a JSON integer too long for int (:func:`_integer`'s Decimal)."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    shape = value.as_tuple()
+    return shape.exponent == 0 and len(shape.digits) > _INT_DIGITS
 
 
 def optional_id(value: object, name: str) -> str:

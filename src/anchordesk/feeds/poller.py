@@ -241,6 +241,8 @@ def query_pairs(params: QueryParams) -> tuple[tuple[str, str], ...]:
 
 @dataclass(frozen=True)
 class FeedRequest:
+    # It may hold its query as written (the JSON feed's: a bare "?flag" is sent so); ``params``
+    # are pairs httpx adds (any, httpx 0.28 writes the query from them alone: none is None).
     url: str
     params: QueryParams = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -518,7 +520,9 @@ async def _read_bounded(
     async with client.stream(
         request.method,
         request.url,
-        params=query_pairs(request.params),
+        # None when there are none: httpx then sends the URL's query as written (any params,
+        # even none, read it again as pairs and write it back: a bare "?flag" became "flag=").
+        params=query_pairs(request.params) or None,
         headers=dict(request.headers),
         content=request.content,
         timeout=timeout_s,
@@ -1012,7 +1016,7 @@ class Poller:
         limit), or None."""
         request = self.adapter.request(cursor)
         try:
-            httpx.URL(request.url, params=query_pairs(request.params))
+            httpx.URL(request.url, params=query_pairs(request.params) or None)
         except httpx.InvalidURL:
             return f"its next cursor ({len(cursor):,} characters) is too long to send back"
         return None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.printable import LONE_SURROGATE
@@ -108,6 +109,34 @@ CONTROL_CHARACTER = QT_TRANSLATE_NOOP(
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what httpx refuses as "non-printable ASCII"
 
 
+TOKEN_IN_CLEAR = Words(
+    QT_TRANSLATE_NOOP(
+        "FeedUrl",
+        "the token is sent unencrypted (no https://): anyone on the network between can read "
+        "it; use https:// if the server offers it",
+    )
+)
+
+
+def token_sent_in_clear(url: str) -> bool:
+    """Whether a token for a feed at ``url`` would cross the network unencrypted: a plain
+    ``http://`` or ``ws://`` address on a host that is not this computer (a LAN bridge is
+    allowed, and said so once: the token was sent as ``Bearer`` without a word)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "ws") or not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host.partition("%")[0]).is_loopback
+    except ValueError:
+        return True  # a name: resolved elsewhere, over the network
+
+
 # httpx's reasons (httpx/_urlparse.py) in words a person can act on, with the part of the URL
 # at fault; a reason not listed is said as httpx says it.
 _CLIENT_PROBLEMS: tuple[tuple[re.Pattern[str], Template], ...] = (
@@ -176,7 +205,81 @@ def feed_identity(feed: FeedSpec) -> str:
     name says credential: ``token``, ``key``, ``sig``...), so a rotated token is still the same
     feed, while another live chat id, shop, port or path is another feed. Kept as a digest:
     what is left of the URL may still hold an opaque key in its path (a webhook-style
-    address), which must not sit in the session file in clear."""
+    address), which must not sit in the session file in clear.
+
+    A secret parameter of the path (``/feed;token=…``, RFC 3986 3.3) is no part of it either,
+    as a query's is not: the settings move such a token to the keyring and keep the URL with
+    ``;token=`` (the place the bridge reads it, filled again when the feed asks:
+    :func:`path_with_token`), and a session continued after the move is the same feed (the
+    rule before counted the token: :func:`written_identity` finds such a session)."""
+    return _identity(feed, path_secrets=False)
+
+
+def written_identity(feed: FeedSpec, token: str | None) -> str:
+    """The identity by the rule before a secret path parameter left it (its value counted, as
+    the bridge is sent it: ``token`` filled in a ``;token=`` left empty), or "" when the path
+    holds none: a session kept by that rule is still found under its names
+    (store/session_feeds.py)."""
+    if feed.kind == "shopify-orders":
+        return ""
+    sent = FeedSpec(feed.kind, path_with_token(feed.url, token or ""), feed.token_name)
+    if not _path_secret_items(urlsplit(sent.url.strip()).path):
+        return ""
+    return _identity(sent, path_secrets=True)
+
+
+def _is_secret_item(item: str) -> bool:
+    """Whether a path segment's parameter (``name=value``) names a credential, by the query's
+    name rule (core/redact ``is_secret_query_name``)."""
+    return "=" in item and is_secret_query_name(unquote(item.partition("=")[0]))
+
+
+def _path_secret_items(path: str) -> list[str]:
+    """The secret parameters of ``path``'s segments (``;token=…``), as written."""
+    return [
+        item
+        for segment in path.split("/")
+        for item in segment.split(";")[1:]
+        if _is_secret_item(item)
+    ]
+
+
+def _path_rewritten(path: str, item_as: Callable[[str], str | None]) -> str:
+    """``path`` with each secret parameter as ``item_as`` gives it (None: left out)."""
+    segments = []
+    for segment in path.split("/"):
+        head, *items = segment.split(";")
+        kept = [item if not _is_secret_item(item) else item_as(item) for item in items]
+        segments.append(";".join([head, *(item for item in kept if item is not None)]))
+    return "/".join(segments)
+
+
+def _path_without_secrets(path: str) -> str:
+    return _path_rewritten(path, lambda _item: None)
+
+
+def path_with_token(url: str, token: str) -> str:
+    """``url`` with ``token`` in each secret parameter of its path left empty (``;token=``: the
+    settings keep a path's token in the keyring and the URL so, the place the bridge reads it
+    from); ``url`` itself when it has none, or no token is given."""
+    if not token or not asks_token_in_path(url):
+        return url
+    parts = urlsplit(url)
+    filled = quote(token, safe="")
+    path = _path_rewritten(parts.path, lambda item: item + filled if item.endswith("=") else item)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+def asks_token_in_path(url: str) -> bool:
+    """Whether ``url``'s path has a secret parameter left empty for the token (``;token=``)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return any(item.endswith("=") for item in _path_secret_items(path))
+
+
+def _identity(feed: FeedSpec, *, path_secrets: bool) -> str:
     parts = urlsplit(feed.url.strip())
     host = parts.netloc.rpartition("@")[2].lower()
     scheme = parts.scheme.lower()
@@ -189,7 +292,8 @@ def feed_identity(feed: FeedSpec) -> str:
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
         if not is_secret_query_name(name)
     )
-    path, rest = parts.path or "/", urlencode(query)
+    path = parts.path if path_secrets else _path_without_secrets(parts.path)
+    path, rest = path or "/", urlencode(query)
     if feed.kind == "shopify-orders":
         # A Shopify feed reads its shop, whatever else its address says and whichever API
         # reads it (store/session_feeds.py shopify_shop, the one rule): the shop given twice

@@ -7,17 +7,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anchordesk.core.errors import UserError
-from anchordesk.feeds.spec import FEED_KINDS, PUSH_KINDS, FeedSpec, feed_url_problem, parse_feed
+from anchordesk.feeds.spec import (
+    FEED_KINDS,
+    PUSH_KINDS,
+    TOKEN_IN_CLEAR,
+    FeedSpec,
+    feed_url_problem,
+    parse_feed,
+    token_sent_in_clear,
+)
 
 __all__ = [
     "FEED_KINDS",
     "PUSH_KINDS",
+    "TOKEN_IN_CLEAR",
     "FeedSpec",
     "LiveOptions",
     "check_destination",
     "feed_url_problem",
     "parse_canvas",
     "parse_feed",
+    "token_sent_in_clear",
 ]
 
 # Canvas shapes the compositor and the overlay layouts are designed for. Others are accepted as
@@ -55,7 +65,8 @@ class LiveOptions:
 
 def parse_canvas(text: str) -> tuple[int, int]:
     # Any count of digits: "1x1" was "expected WIDTHxHEIGHT" (it is one), not out of range.
-    match = re.fullmatch(r"\s*(\d{1,9})\s*[xX×]\s*(\d{1,9})\s*", text)
+    # ASCII digits by the one rule (core/typed_numbers): "\d" took "１２８０x７２０".
+    match = re.fullmatch(r"\s*([0-9]{1,9})\s*[xX×]\s*([0-9]{1,9})\s*", text)
     if not match:
         raise UserError(f"--canvas {text!r}: expected WIDTHxHEIGHT, for example 1280x720")
     width, height = int(match.group(1)), int(match.group(2))

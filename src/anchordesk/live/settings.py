@@ -29,13 +29,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
-from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit, urlunsplit
 
 from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
-from anchordesk.core.redact import looks_like_stream_key, mask_url, secret_port
+from anchordesk.core.redact import (
+    looks_like_stream_key,
+    mask_url,
+    masked_port,
+    secret_port,
+    written_port,
+)
 from anchordesk.core.unicode_text import decoded
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Template, Words
 from anchordesk.live.options import (
@@ -466,12 +472,34 @@ def check_server_url(preset: PlatformPreset, url: str) -> str | None:
         return "the server URL must start with rtmp:// or rtmps:// and name a host"
     if preset.requires_rtmps and not url.lower().startswith("rtmps://"):
         return f"{preset.name} accepts RTMPS only (rtmps://…)"
+    if problem := _server_port_problem(url):
+        return problem
     from anchordesk.media.destination_url import host_name_problem
 
     with contextlib.suppress(ValueError):
         if problem := host_name_problem(urlsplit(url).hostname or ""):
             return problem
     return None
+
+
+def _server_port_problem(url: str) -> str | None:
+    """Why the port of a server URL can never be pushed to, naming it (masked by the one rule:
+    a key pasted there is never quoted), or None. A short one that is no number
+    (``rtmp://host:abc/live2``) passed the check and failed at every push of the show ("the
+    port must be a number"); so did an empty one (``host:/live2``: FFmpeg reads port 0)."""
+    try:
+        parts = urlsplit(url)
+        usable = parts.port != 0 and not parts.netloc.rpartition("@")[2].endswith(":")
+    except ValueError:
+        usable = False
+    if usable:
+        return None
+    port = written_port(url)
+    if not port:
+        return (
+            "the port of the server URL is empty after its ':'; a port is a number from 1 to 65535"
+        )
+    return f"the port {masked_port(port)!r} of the server URL is not a number from 1 to 65535"
 
 
 FEED_URL_HOLDS_SECRET = (
@@ -513,8 +541,7 @@ def feed_url_secrets(url: str) -> list[tuple[str, str]]:
         found.append(("port", port))
     # The query's pairs and the fragment's ("#access_token=…", an OAuth answer copied from the
     # address bar) by one name rule: the fragment's were saved in clear, although it is never
-    # even sent to the server. (A path's ";token=" is not taken out: the path names the feed,
-    # feeds/spec.feed_identity, and the bridge reads the token there.)
+    # even sent to the server.
     pairs = [
         *parse_qsl(parts.query, keep_blank_values=True),
         *parse_qsl(parts.fragment, keep_blank_values=True),
@@ -523,7 +550,37 @@ def feed_url_secrets(url: str) -> list[tuple[str, str]]:
         plain_name = re.sub(r"[^a-z0-9]", "", name.lower())
         if value and (_SECRET_PARAMETER.search(plain_name) or _SECRET_VALUE.match(value)):
             found.append((name, value))
+    # A path's ";token=…" by the same name rule (not by its value's looks: the feed's identity
+    # leaves out a path parameter by its name, feeds/spec.feed_identity). It was saved in
+    # clear; it moves to the keyring as a query's token does, the URL keeping ";token=" empty:
+    # the place the bridge is sent it (feeds/spec.path_with_token).
+    for item in _path_parameters(parts.path):
+        name, _equals, value = item.partition("=")
+        if value and _secret_path_parameter(name):
+            found.append((unquote(name), unquote(value)))
     return found
+
+
+def _path_parameters(path: str) -> list[str]:
+    """The ``name=value`` parameters of ``path``'s segments (RFC 3986 3.3), as written."""
+    return [item for segment in path.split("/") for item in segment.split(";")[1:] if "=" in item]
+
+
+def _secret_path_parameter(name: str) -> bool:
+    return bool(_SECRET_PARAMETER.search(re.sub(r"[^a-z0-9]", "", unquote(name).lower())))
+
+
+def _path_without_secrets(path: str) -> str:
+    """``path`` with each secret parameter's value taken out, its name kept (``;token=``)."""
+    segments = []
+    for segment in path.split("/"):
+        head, *items = segment.split(";")
+        for place, item in enumerate(items):
+            name, equals, _value = item.partition("=")
+            if equals and _secret_path_parameter(name):
+                items[place] = f"{name}="
+        segments.append(";".join([head, *items]))
+    return "/".join(segments)
 
 
 def feed_url_without_secrets(url: str) -> str:
@@ -550,13 +607,31 @@ def feed_url_without_secrets(url: str) -> str:
         for item in parts.query.split("&")
         if item and unquote_plus(item.partition("=")[0]) not in secret_names
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+    return urlunsplit((parts.scheme, netloc, _path_without_secrets(parts.path), query, fragment))
+
+
+FEED_URL_PATH_HOLDS_SECRET = (
+    "the feed URL holds a token in its path; put it in the Token field and keep ;token= with "
+    "nothing after it (the token is sent there)"
+)
 
 
 def check_feed_url(url: str) -> str | None:
     """:data:`FEED_URL_HOLDS_SECRET` when a feed URL carries a credential: the URL is saved
-    in the settings file, the token only in the keyring."""
-    return FEED_URL_HOLDS_SECRET if feed_url_secrets(url) else None
+    in the settings file, the token only in the keyring. :data:`FEED_URL_PATH_HOLDS_SECRET`
+    when it is in the path (``/feed;token=…``) alone: told to take the URL without it, a user
+    took out ";token=" too, and the bridge was sent the token as a header it does not read."""
+    found = feed_url_secrets(url)
+    if not found:
+        return None
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return FEED_URL_HOLDS_SECRET
+    in_path = {unquote(item.partition("=")[0]) for item in _path_parameters(path)}
+    if all(name in in_path for name, _value in found):
+        return FEED_URL_PATH_HOLDS_SECRET
+    return FEED_URL_HOLDS_SECRET
 
 
 def encoder_warnings(preset: PlatformPreset, encoder: EncoderSettings) -> list[str]:
@@ -1480,6 +1555,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 __all__ = [
     "ENCODER_CHOICES",
     "FEED_URL_HOLDS_SECRET",
+    "FEED_URL_PATH_HOLDS_SECRET",
     "KNOWN_CANVASES",
     "LANGUAGE_CHOICES",
     "PRESETS",

@@ -36,7 +36,7 @@ from decimal import Decimal
 from anchordesk.core.money import currency_digits
 from anchordesk.core.printable import masked_cut
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
-from anchordesk.show.validate import CURRENCY_PATTERN
+from anchordesk.show.validate import is_iso_currency
 
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_QUANTITY = 100_000
@@ -149,8 +149,9 @@ def quantity_problem(what: str, quantity: object) -> Problem | None:
 
 
 def currency_problem(what: str, currency: str) -> Problem | None:
-    """None when ``currency`` is absent or shaped as an ISO 4217 code."""
-    if currency == "" or CURRENCY_PATTERN.fullmatch(currency):
+    """None when ``currency`` is absent or an ISO 4217 code (show/validate ``is_iso_currency``,
+    the one rule: three capital letters alone, "RMB" was counted as its own currency)."""
+    if currency == "" or is_iso_currency(currency):
         return None
     return Problem(CURRENCY_INVALID, f"{what} {masked_cut(currency, 21)!r}")
 

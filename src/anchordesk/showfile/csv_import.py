@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
-from anchordesk.core.unicode_text import decoded, marked_codec
+from anchordesk.core.unicode_text import decoded, marked_codec, unmarked_codec
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
@@ -231,32 +231,12 @@ def _legacy_text(raw: bytes) -> tuple[str, str] | None:
     return max(readings, key=lambda reading: _kana(reading[0]) - _unlikely(*reading))
 
 
-def _unmarked_unicode(raw: bytes) -> str | None:
-    """The UTF-16 or UTF-32 codec of a file written without its byte-order mark (a tool's
-    export, or a mark cut off), told by the NULs beside the header's first letters: a CSV's
-    header begins with a letter or a digit, never with NUL, which no UTF-8 text holds there.
-    Read as UTF-8, "sku" in such a file was 's\x00k\x00u\x00' and the file refused in six
-    lines of NULs that never named the cause."""
-    head = raw[:4]
-    if len(head) < 4 or b"\x00" not in head[:2]:
-        return None
-    if head[1:] == b"\x00\x00\x00":
-        return "utf-32-le"
-    if head[:3] == b"\x00\x00\x00":
-        return "utf-32-be"
-    if head[1] == 0 and head[0] != 0:
-        return "utf-16-le"
-    if head[0] == 0 and head[1] != 0:
-        return "utf-16-be"
-    return None
-
-
 def _unmarked_unicode_by_header(raw: bytes) -> tuple[str, str] | None:
     """The text and codec of a UTF-16 or UTF-32 file without its mark whose header begins
     with a letter that is not ASCII (货号, 品番: the columns' Chinese and Japanese names), so
     no NUL stands beside it: the codec in which the header names a column. Told by the first
-    letters only (`_unmarked_unicode`), such a file was "not UTF-8 text (byte 0x8d at offset
-    1)", the header of a valid Unicode file never read."""
+    letters only (core/unicode_text ``unmarked_codec``), such a file was "not UTF-8 text
+    (byte 0x8d at offset 1)", the header of a valid Unicode file never read."""
     for codec in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
         try:
             text = raw.decode(codec)
@@ -270,7 +250,7 @@ def _unmarked_unicode_by_header(raw: bytes) -> tuple[str, str] | None:
 
 
 def _decode(raw: bytes, result: CsvImport) -> str:
-    marked = marked_codec(raw) or _unmarked_unicode(raw)
+    marked = marked_codec(raw) or unmarked_codec(raw)
     try:
         if marked is not None:
             # Read as GB18030 or Shift_JIS, such a file was "read as Shift_JIS" and its header

@@ -45,6 +45,7 @@ from anchordesk.show.validate import (
     amount_negative,
     amount_not_finite,
     amount_too_large,
+    currency_code,
     errors_of,
     grouped,
     not_one_of,
@@ -522,7 +523,7 @@ class _Reader:
             stock=stock if stock is not None else 0,
             image=self.optional_text(data, "image", path),
             points=self.text_list(data, "points", path),
-            currency=self.optional_text(data, "currency", path),
+            currency=_currency(self.optional_text(data, "currency", path)),
         )
 
     def deal(self, value: object, path: str) -> DealPlan | None:
@@ -632,7 +633,7 @@ class _Reader:
         return Show(
             format=SHOW_FORMAT_VERSION,
             title=self.text(data, "title", "$", required=True),
-            currency=self.text(data, "currency", "$", required=True),
+            currency=_currency(self.text(data, "currency", "$", required=True)) or "",
             language=self.text(data, "language", "$", required=True),
             theme=self.theme(data.get("theme"), "$.theme"),
             banned_words=self.text_list(data, "banned_words", "$"),
@@ -719,6 +720,13 @@ def _looks_like_a_product_csv(text: str) -> bool:
         if len(cells) >= 2 and any(cell in COLUMN_ALIASES["sku"] for cell in cells):
             return True
     return False
+
+
+def _currency(text: str | None) -> str | None:
+    """A show's or a product's currency by the one reading of a currency (show/validate
+    ``currency_code``, as feeds and CSV rows read theirs): ``"usd"`` is USD. It was an error
+    in a show file while the same ``"usd"`` in a feed or a CSV row was USD."""
+    return None if text is None else currency_code(text)
 
 
 def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:

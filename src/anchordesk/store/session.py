@@ -875,7 +875,7 @@ class SessionStore(RefundMatching):
         """The name each of this run's feeds keeps its items and cursor under (in order): its
         own from an earlier run, else a new one (store/session_feeds.py)."""
         plan = plan_names(kept_feeds(self._db), wanted)
-        if plan.new or plan.claimed:
+        if plan.new or plan.claimed or plan.renewed:
             try:
                 with self._transaction():
                     keep_names(self._db, plan, time.time())

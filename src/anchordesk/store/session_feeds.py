@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from anchordesk.core.redact import MASK, is_secret_query_name, mask_url
@@ -64,6 +64,10 @@ class FeedIdentity:
     # shopify_former_identity), "" for other kinds: a session an earlier version kept under
     # it is found by it when the label cannot tell (a query value masked in it).
     former_identity: str = ""
+    # The identity by the rule before a secret path parameter left it (feeds/spec.py
+    # written_identity: ``/feed;token=…`` counted with its value), "" when the path holds
+    # none: a session kept by that rule is this feed, and is given the identity of now.
+    written_identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class FeedNames:
     names: list[str]
     new: list[KeptFeed]  # feeds the session did not know
     claimed: list[KeptFeed]  # names from before format 3, now given their feed's identity
+    # names kept under a feed's identity by an earlier rule (written_identity), given its new one
+    renewed: list[KeptFeed] = field(default_factory=list)
 
 
 def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> FeedNames:
@@ -91,6 +97,7 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
     names: list[str] = []
     new: list[KeptFeed] = []
     claimed: list[KeptFeed] = []
+    renewed: list[KeptFeed] = []
     taken: set[str] = set()
     used = {feed.source for feed in kept}
     nth_of_kind: dict[str, int] = {}
@@ -101,6 +108,17 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
             (k.source for k in kept if k.identity == feed.identity and k.source not in taken),
             None,
         )
+        if name is None and feed.written_identity:
+            name = next(
+                (
+                    k.source
+                    for k in kept
+                    if k.identity == feed.written_identity and k.source not in taken
+                ),
+                None,
+            )
+            if name is not None:
+                renewed.append(KeptFeed(name, feed.kind, feed.identity, feed.label))
         if name is not None:
             taken.add(name)
         known.append(name)
@@ -135,7 +153,7 @@ def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> Feed
         taken.add(name)
         used.add(name)
         names.append(name)
-    return FeedNames(names, new, claimed)
+    return FeedNames(names, new, claimed, renewed)
 
 
 def _same_shop(kept: KeptFeed, shop: str, former_identity: str) -> bool:
@@ -312,6 +330,11 @@ def keep_names(db: sqlite3.Connection, plan: FeedNames, now: float) -> None:
     for feed in plan.claimed:
         db.execute(
             "UPDATE feeds SET identity = ?, label = ? WHERE source = ? AND identity = ''",
+            (feed.identity, feed.label, feed.source),
+        )
+    for feed in plan.renewed:
+        db.execute(
+            "UPDATE feeds SET identity = ?, label = ? WHERE source = ?",
             (feed.identity, feed.label, feed.source),
         )
 

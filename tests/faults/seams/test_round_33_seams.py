@@ -220,7 +220,7 @@ def test_the_rehearsal_audience_never_adds_two_currencies_into_one_gmv(
             with httpx.Client() as client:
                 while True:
                     request = adapter.request(cursor)
-                    answer = client.get(request.url, params=dict(request.params))
+                    answer = client.get(request.url, params=dict(request.params) or None)
                     page = adapter.parse(answer, cursor)
                     items += page.items
                     cursor = page.cursor

@@ -486,6 +486,8 @@ class DestinationsPage(SettingsPage):
                 "The server's name in the URL is not a valid host name: each part between two "
                 "dots has 1 to 63 characters."
             )
+        if problem.startswith("the port "):
+            return self.tr("The port in the server URL must be a number from 1 to 65535.")
         if "RTMPS only" in problem:
             return self.tr("%1 accepts RTMPS only (rtmps://…).").replace(
                 "%1", platform_name(preset)

@@ -29,8 +29,18 @@ from PySide6.QtWidgets import (
 from anchordesk.core import secrets
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
-from anchordesk.live.options import FEED_KINDS, feed_url_problem
-from anchordesk.live.settings import FeedSettings, check_feed_url, new_id
+from anchordesk.live.options import (
+    FEED_KINDS,
+    TOKEN_IN_CLEAR,
+    feed_url_problem,
+    token_sent_in_clear,
+)
+from anchordesk.live.settings import (
+    FEED_URL_PATH_HOLDS_SECRET,
+    FeedSettings,
+    check_feed_url,
+    new_id,
+)
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 from anchordesk.ui.settings.secret_field import SecretLineEdit
@@ -144,7 +154,14 @@ class FeedsPage(SettingsPage):
     def url_problem_text(self, kind: str, url: str) -> str:
         """Why this URL cannot be saved for a feed of ``kind``, as one translated sentence,
         or "" when it can."""
-        if kind != "rehearsal" and check_feed_url(url) is not None:
+        secret = None if kind == "rehearsal" else check_feed_url(url)
+        if secret == FEED_URL_PATH_HOLDS_SECRET:
+            # The path's ";token=" is where the bridge is sent it (feeds/spec.path_with_token).
+            return self.tr(
+                "The token is in the URL's path: put it in the Token field and keep ;token= "
+                "with nothing after it."
+            )
+        if secret is not None:
             return self.secret_in_url_text()
         problem = feed_url_problem(kind, url)
         return "" if problem is None else refusal_text(problem)
@@ -158,6 +175,16 @@ class FeedsPage(SettingsPage):
     def _update_url_error(self) -> None:
         feed = self.current_feed()
         text = "" if feed is None else self.url_problem_text(feed.kind, self.url.text())
+        if (
+            not text
+            and feed is not None
+            and feed.kind != "rehearsal"
+            and token_sent_in_clear(self.url.text())
+            and self.feed_token_field(feed.feed_id).text()
+        ):
+            # Said, not refused (a bridge on the LAN may have no https://), by the rule the
+            # feeds say it by as they start (feeds/spec.py token_sent_in_clear).
+            text = refusal_text(TOKEN_IN_CLEAR)
         self.url_error.setText(text)
 
     def retranslate(self) -> None:
@@ -208,6 +235,7 @@ class FeedsPage(SettingsPage):
         self.context.secret_fields.add(secrets.feed_token_name(feed.feed_id), token_field)
         token_field.set_accessible_name(self.tr("Access token"))
         token_field.set_placeholder(self.tr("Token, if the feed needs one"))
+        token_field.edited.connect(lambda _text: self._update_url_error())
 
     @staticmethod
     def _feed_title(feed: FeedSettings) -> str:
