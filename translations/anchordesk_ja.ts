@@ -1319,39 +1319,27 @@
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
-<<<<<<< HEAD
-        <location line="+60"/>
-=======
-        <location line="+45"/>
+        <location line="+55"/>
         <source>the token is sent unencrypted (no https://): anyone on the network between can read it; use https:// if the server offers it</source>
         <translation>トークンは暗号化されずに送られます（https:// ではありません）。途中のネットワークの誰でも読み取れます。サーバーが対応していれば https:// を使ってください</translation>
     </message>
     <message>
         <location line="+33"/>
->>>>>>> in34
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-40"/>
         <source>the URL holds a control character at character {value}</source>
         <translation>URL の {value} 文字目に制御文字があります</translation>
     </message>
     <message>
-<<<<<<< HEAD
         <location line="-49"/>
-=======
-        <location line="-84"/>
->>>>>>> in34
         <source>{value} is not an IP address</source>
         <translation>{value} は有効な IP アドレスではありません</translation>
     </message>
     <message>
-<<<<<<< HEAD
-        <location line="+71"/>
-=======
-        <location line="+89"/>
->>>>>>> in34
+        <location line="+99"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
     </message>
@@ -4497,7 +4485,7 @@
     </message>
     <message>
         <location line="+91"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+600"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+601"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4829,7 +4817,7 @@
         <translation>数値ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location line="+93"/>
         <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。ファイルを UTF-8 で保存してください</translation>
     </message>
