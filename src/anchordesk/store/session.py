@@ -66,7 +66,7 @@ from anchordesk.show.feed_rules import (
     changed_copy_problem,
     changed_update_problem,
     order_problem,
-    update_order_problem,
+    update_counted_problem,
     update_problem,
 )
 from anchordesk.store import session_lock
@@ -773,10 +773,16 @@ class SessionStore(RefundMatching):
                 if problem is not None:
                     item = rejected_as_kept(rejected_order(item, problem), secrets)
             elif isinstance(item, OrderUpdate):
-                problem = update_problem(item, self.show_currency()) or (
-                    update_order_problem(item, self._kept_order_currency(item))
+                currency = self._kept_order_currency(item)
+                if currency is not None:
+                    # Its copy kept by an older version against the rule: set aside as
+                    # rejected, it holds the key no more.
+                    self._set_aside_updates(item.source, item.order_id, currency, secrets, item.id)
+                problem = (
+                    update_counted_problem(item, currency, self.show_currency())
                     if not self._update_kept(item)
-                    else None  # a copy counted already: the changed-copy rule says what changed
+                    # A copy counted already: the changed-copy rule says what changed.
+                    else update_problem(item, currency or self.show_currency())
                 )
                 if problem is not None:
                     item = rejected_as_kept(rejected_update(item, problem), secrets)
@@ -784,6 +790,11 @@ class SessionStore(RefundMatching):
                 self._rejected_key_renamed(item)
             if insert_item(self._db, item, now):
                 new.append(item)
+                if isinstance(item, Order):
+                    # Its cancellations and refunds that came before it are decided now.
+                    self._set_aside_updates(
+                        item.source, item.id, item.currency or self.show_currency(), secrets
+                    )
             elif isinstance(item, Order | OrderUpdate):
                 changed = self._changed_copy(item)
                 if changed is not None:
@@ -822,6 +833,51 @@ class SessionStore(RefundMatching):
         if not isinstance(currency, str):
             return None  # a damaged row: the report lists it as unreadable already
         return currency or self.show_currency()
+
+    def _set_aside_updates(
+        self,
+        source: str,
+        order_id: str,
+        currency: str,
+        secrets: tuple[str, ...],
+        key: str | None = None,
+    ) -> None:
+        """The kept cancellations and refunds of the order ``order_id`` (counted in
+        ``currency``) that break the rule against it (``feed_rules.update_counted_problem``,
+        the ledger's) moved into ``rejected_items`` with their reason and the time they came.
+        Such an update came before its order (the door could not decide), or was kept by an
+        older version: left where the counted copies are, it held its key, and its copy sent
+        again corrected was refused as a changed copy of it. Not delivered as new: the
+        ledger, which holds it waiting for its order, refuses it by the same rule (one count,
+        live as in the report). ``key``: only the one kept under it (an update sent again),
+        else all of the order's (it has just come). By the (source, id) index: an update's key
+        starts with its order's."""
+        columns = (
+            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines"
+        )
+        if key is not None:
+            rows = self._db.execute(
+                f"SELECT {columns} FROM order_updates WHERE source = ? AND id = ?", (source, key)
+            ).fetchall()
+        else:
+            prefix = OrderUpdate(source, order_id, "cancelled").id.removesuffix("cancelled")
+            rows = self._db.execute(
+                f"SELECT {columns} FROM order_updates WHERE source = ? AND id >= ? AND id < ?"
+                " AND order_id = ?",
+                (source, prefix, prefix[:-1] + ";", order_id),
+            ).fetchall()
+        for row in rows:
+            try:
+                update, received_at = update_from_row(row)
+                problem = update_counted_problem(update, currency, self.show_currency())
+            except (UnreadableRowError, ArithmeticError, TypeError):
+                continue  # a damaged kept row: the report lists it as unreadable already
+            if problem is None:
+                continue
+            self._db.execute("DELETE FROM order_updates WHERE source = ? AND id = ?", row[:2])
+            insert_item(
+                self._db, rejected_as_kept(rejected_update(update, problem), secrets), received_at
+            )
 
     def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
         """``item`` came again under the id of a kept one: as rejected when its money or units

@@ -1,0 +1,149 @@
+"""Hostile round thirty-four, the Shopify feeds, the session store's refund rules, the ledger
+and the report (shop34 fixes): against real local shops (tests/feeds; one answering both
+APIs, shop_parts.BothApis), a real FeedHub and StoreWriter, a real rehearsing LiveShow and
+its remote, session files, and the report read from them. Each behaviour test failed on the
+code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate
+from anchordesk.show.model import Product, Segment, Show
+from anchordesk.store.report import build_report, report_text
+from anchordesk.store.report_html import report_html
+from anchordesk.store.session import SessionStore
+
+from ..remote_parts import TOKEN, rehearsing, serving
+
+_SHOP = "shopify-orders"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+MUG_SHOW = Show(
+    "Mugs",
+    "USD",
+    "en",
+    (Product("MUG", "Mug", Decimal("10.00"), 50),),
+    (Segment("Mug", 120, "MUG"),),
+)
+
+
+def _report(session: Path) -> dict[str, Any]:
+    return build_report(session).to_json()
+
+
+def _order(number: str = "5001", currency: str = "USD") -> Order:
+    return Order(
+        _SHOP, number, currency, Decimal("20.00"), (OrderLine("MUG", 2, Decimal("10.00")),)
+    )
+
+
+def _refund(amount: str, currency: str, refund_id: str = "900") -> OrderUpdate:
+    return OrderUpdate(_SHOP, "5001", "refunded", Decimal(amount), currency, refund_id=refund_id)
+
+
+async def _live_figures(folder: Path, pages: list[list[FeedItem]]) -> tuple[Any, Any, Path]:
+    """``pages`` ingested in turn by a rehearsing show: its sales panel, the remote's state
+    and the session file."""
+    async with (
+        rehearsing(MUG_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        assert live.session is not None
+        for page in pages:
+            live.session.ingest(page)
+        async with deck.get(f"{server.url}api/v1/state") as answer:
+            state = await answer.json()
+        return live.snapshot().sales, state, live.session.path
+
+
+def test_a_refund_in_the_wrong_currency_before_its_order_is_counted_once_sent_again_corrected(
+    tmp_path: Path,
+) -> None:
+    """1 (A): a refund in EUR arrives before its USD order, then again under its id in USD.
+    The store could not decide at the door (no order yet) and kept the EUR copy as the
+    counted one; the ledger refused it when the order came and kept its key: the corrected
+    copy was rejected as update_changed, GMV $20.00 for $15.00 in the window, the remote and
+    the report. Now the order's arrival moves its kept updates that break the update rule
+    into the rejected items, and the ledger frees the key of an update it refuses."""
+    pages: list[list[FeedItem]] = [[_refund("5.00", "EUR")], [_order()], [_refund("5.00", "USD")]]
+    sales, state, session = asyncio.run(_live_figures(tmp_path, pages))
+    report = build_report(session)
+    figures = report.to_json()
+    assert figures["gmv_by_currency"] == {"USD": "15.00"}
+    assert figures["units"] == 2  # a refund of money only: the units stay
+    listed = [(r["reason"], r["corrected_since"]) for r in figures["rejected"]]
+    assert listed == [("update_currency_differs", True)]
+    assert (sales.gmv, sales.rejected_items) == (Decimal("15.00"), 1)
+    assert (state["sales"]["gmv"], state["sales"]["rejected_items"]) == ("15.00", 1)
+    text = report_text(report, "en")
+    assert "refunded in EUR for an order in USD" in text and "corrected since" in text
+    assert html.unescape(report_html(report, "en")).count("corrected since") == 1
+    # Kept as rejected with its reason, the corrected copy the one counted.
+    with sqlite3.connect(session) as db:
+        kept = db.execute("SELECT currency FROM order_updates").fetchall()
+        rejected = db.execute("SELECT reason FROM rejected_items").fetchall()
+    db.close()
+    assert (kept, rejected) == ([("USD",)], [("update_currency_differs",)])
+
+
+def test_a_refund_in_the_wrong_currency_before_its_order_stays_rejected_sent_again_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """1 (A), its other side: the EUR refund sent again as it was after its order, and
+    again after a restart, is the one rejected copy: listed once, never counted, and the
+    window, the remote and the report say the same."""
+    pages: list[list[FeedItem]] = [
+        [_refund("5.00", "EUR")],
+        [_order()],
+        [_refund("5.00", "EUR")],
+    ]
+    sales, state, session = asyncio.run(_live_figures(tmp_path, pages))
+    figures = _report(session)
+    assert figures["gmv_by_currency"] == {"USD": "20.00"}
+    assert [r["reason"] for r in figures["rejected"]] == ["update_currency_differs"]
+    assert (sales.gmv, sales.rejected_items) == (Decimal("20.00"), 1)
+    assert state["sales"]["rejected_items"] == 1
+    store = SessionStore(session)
+    again = store.write_batch(_SHOP, [_refund("5.00", "EUR")], None)
+    store.close()
+    assert again == []
+    assert [r["reason"] for r in _report(session)["rejected"]] == ["update_currency_differs"]
+
+
+def test_a_refund_kept_against_its_order_s_currency_by_an_older_version_is_counted_corrected(
+    tmp_path: Path,
+) -> None:
+    """1 (A), an older session: a version before round 33 kept the EUR refund of a USD order
+    where the counted copies are (its ledger refused it). Continued, the refund sent again in
+    USD was rejected as update_changed against it. Now the kept copy is set aside as rejected
+    when its corrected copy comes, and the corrected one counts."""
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    store.write_batch(_SHOP, [_order()], None, 1.0)
+    store.close()
+    with sqlite3.connect(session) as db:
+        db.execute(
+            "INSERT INTO order_updates(source, id, order_id, received_at, at, status, refund,"
+            " currency, refund_id, lines) VALUES (?, ?, '5001', 2.0, '', 'refunded', '5.00',"
+            " 'EUR', '900', '[]')",
+            (_SHOP, _refund("5.00", "EUR").id),
+        )
+    db.close()
+    assert _report(session)["gmv_by_currency"] == {"USD": "20.00"}
+    store = SessionStore(session)
+    new = store.write_batch(_SHOP, [_refund("5.00", "USD")], None, 3.0)
+    store.close()
+    assert [type(item).__name__ for item in new] == ["OrderUpdate"]
+    figures = _report(session)
+    assert figures["gmv_by_currency"] == {"USD": "15.00"}
+    listed = [(r["reason"], r["corrected_since"]) for r in figures["rejected"]]
+    assert listed == [("update_currency_differs", True)]
