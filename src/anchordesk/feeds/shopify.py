@@ -47,12 +47,18 @@ from anchordesk.feeds.poller import (
 from anchordesk.feeds.shopify_graphql_orders import (
     refund_key,
     refund_unsettled,
-    shopify_number,
     too_large_alone,
 )
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
-from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import (
+    FeedItem,
+    Order,
+    OrderLine,
+    OrderUpdate,
+    RefundLine,
+    shopify_number,
+)
 
 log = logging.getLogger(__name__)
 

@@ -38,29 +38,13 @@ from anchordesk.show.feed_items import (
     OrderUpdate,
     RefundLine,
     RejectedItem,
+    shopify_number,
 )
 
 
 def legacy_id(gid: object) -> str:
     text = as_text(gid)
     return text.rsplit("/", 1)[-1] if text else ""
-
-
-# The largest order id (the REST adapter's bound too: Shopify's ids are 64-bit).
-_MOST_ORDER_NUMBER = 2**63 - 1
-
-
-def shopify_number(value: object) -> str:
-    """``value`` as a Shopify id (a whole number from 1 to 2^63 - 1, as a string or an
-    integer), or "": the one id rule of both APIs (orders, refunds, line items, since_id).
-    REST took only JSON integers: a proxy writing ids as strings (``"5001"``, as JavaScript
-    ones do with 64-bit ids) had every order rejected as "no id" and since_id never moved."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return ""
-    text = str(value).strip()
-    if not text.isdecimal() or not text.isascii() or len(text) > 19:
-        return ""
-    return str(int(text)) if 0 < int(text) <= _MOST_ORDER_NUMBER else ""
 
 
 def order_number(node: object) -> str:

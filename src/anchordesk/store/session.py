@@ -87,7 +87,7 @@ from anchordesk.store.session_feeds import (
     shop_names,
 )
 from anchordesk.store.session_open import open_for_reading, read_text
-from anchordesk.store.session_refunds import RefundMatching, refund_places
+from anchordesk.store.session_refunds import RefundMatching, refund_id_read, refund_places
 from anchordesk.store.session_restore import (
     FileWatch,
     copy_out,
@@ -320,6 +320,13 @@ def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
     return disk_fault(path, error)
 
 
+def _update_read(row: Sequence[object]) -> tuple[OrderUpdate, float]:
+    """A kept cancellation or refund, its Shopify refund id by the one id rule
+    (session_refunds.refund_id_read: "0900" kept by an older version is 900)."""
+    update, received_at = update_from_row(row)
+    return refund_id_read(update), received_at
+
+
 @dataclass(frozen=True)
 class StoredComment:
     comment: Comment
@@ -532,6 +539,7 @@ class SessionStore(RefundMatching):
             version = self.meta("schema_version") or "0"
             if not version.isdecimal() or int(version) < 3:
                 list_names_of_older_file(self._db, time.time())
+            self._padded_ids_renamed()
             if "author_id" not in self._comment_columns():
                 self._db.execute(
                     "ALTER TABLE comments ADD COLUMN author_id TEXT NOT NULL DEFAULT ''"
@@ -1159,6 +1167,7 @@ class SessionStore(RefundMatching):
                 order_from_row,
                 order_problem,
                 rejected_order,
+                changed_copy_problem,
             )
         ]
 
@@ -1169,9 +1178,10 @@ class SessionStore(RefundMatching):
             for update, received_at in self._counted(
                 "order_updates",
                 "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines",
-                update_from_row,
+                _update_read,
                 update_problem,
                 rejected_update,
+                changed_update_problem,
             )
         ]
 
@@ -1182,24 +1192,34 @@ class SessionStore(RefundMatching):
         from_row: Callable[[Sequence[object]], tuple[Counted, float]],
         problem_of: Callable[[Counted, str], Problem | None],
         rejected: Callable[[Counted, Problem], RejectedItem],
+        changed: Callable[[Counted, Counted], Problem | None],
     ) -> list[tuple[Counted, float]]:
         """The rows of ``table`` that count: an unreadable row is skipped and named, and one
         that breaks the amount rule (kept before the rule) is set aside for
-        ``rejected_items``."""
+        ``rejected_items``. Each (source, id) once, under the first: two rows of one key are
+        one item an older version kept under two (one shop under two names, a refund under
+        a padded id and its number); the second, when ``changed`` from the first, is listed
+        as that changed copy, never counted nor dropped unsaid."""
         result = []
         currency = self.show_currency()
         # One shop kept under two names by an older version: each item once, under the first.
         names = shop_names(kept_feeds(self._db))
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], Counted | None] = {}  # -> the copy counted (None: not)
         for seq, item, received_at in self._readable(table, columns, from_row):
             source = names.get(item.source, item.source)
-            key = (source, item.id)
-            if names and key in seen:
-                continue
-            seen.add(key)
             if source != item.source:
                 item = replace(item, source=source)
+            key = (source, item.id)
+            if key in seen:
+                first = seen[key]
+                problem = None if first is None else changed(first, item)
+                if problem is not None:
+                    self._rejected_on_read[(table, seq)] = StoredRejected(
+                        rejected(item, problem), received_at
+                    )
+                continue
             problem = problem_of(item, currency)
+            seen[key] = item if problem is None else None
             if problem is not None:
                 self._rejected_on_read[(table, seq)] = StoredRejected(
                     rejected(item, problem), received_at

@@ -21,7 +21,9 @@ from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_html import report_html
 from anchordesk.store.session import SessionStore
 
+from ..feed_parts import shopify_until
 from ..remote_parts import TOKEN, rehearsing, serving
+from ..shop_parts import BothApis, first_order_updated
 
 _SHOP = "shopify-orders"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -147,3 +149,111 @@ def test_a_refund_kept_against_its_order_s_currency_by_an_older_version_is_count
     assert figures["gmv_by_currency"] == {"USD": "15.00"}
     listed = [(r["reason"], r["corrected_since"]) for r in figures["rejected"]]
     assert listed == [("update_currency_differs", True)]
+
+
+def _padded_refund_session(session: Path, shop: BothApis, url: str) -> str:
+    """``shop``'s order of $20.00 with a $5.00 refund read into ``session`` from ``url``, its
+    refund then kept under its id padded ("0900"), as a version before round 33 kept
+    GraphQL's ``gid://shopify/Refund/0900`` behind a proxy padding ids: the padded key."""
+    number = shop.add_order([("MUG", 2, "10.00")])
+    shop.refund(number, "5.00", [("MUG", 1)])
+    shopify_until(url, shop.static_token, session, lambda: _gmv(session) == {"USD": "15.00"})
+    with sqlite3.connect(session) as db:
+        ((key, refund_id),) = db.execute("SELECT id, refund_id FROM order_updates").fetchall()
+        padded = key.removesuffix(refund_id) + f"0{refund_id}"
+        db.execute(
+            "UPDATE order_updates SET id = ?, refund_id = ? WHERE id = ?",
+            (padded, f"0{refund_id}", key),
+        )
+    db.close()
+    return padded
+
+
+def _gmv(session: Path) -> dict[str, str] | None:
+    return _report(session)["gmv_by_currency"] if session.exists() else None
+
+
+def test_a_refund_kept_under_a_padded_id_by_an_older_version_is_counted_once_continued(
+    tmp_path: Path,
+) -> None:
+    """2 (A, edge): a session of a version before round 33 behind a proxy padding ids kept
+    GraphQL's refund ``gid://shopify/Refund/0900`` as "0900". Continued by this version, the
+    same refund is "900" (the one id rule) and was counted a second time: GMV $10.00 for
+    $15.00, also through REST. Now the session's older keys are read by the same rule: the
+    padded key is renamed when the file is opened to write, and read so by the report."""
+    for url_of in (lambda shop: shop.shop_url, lambda shop: shop.rest_url):
+        session = tmp_path / f"s{len(list(tmp_path.iterdir()))}.adsession"
+        with BothApis() as shop:
+            _padded_refund_session(session, shop, shop.shop_url)
+            assert _gmv(session) == {"USD": "15.00"}  # read alone: one refund
+            first_order_updated(shop.rest)
+            first_order_updated(shop)
+            asked = len(shop.requests)
+            shopify_until(
+                url_of(shop),
+                shop.static_token,
+                session,
+                lambda a=asked: len(shop.requests) >= a + 6,  # type: ignore[misc]
+            )
+        report = _report(session)
+        assert report["gmv_by_currency"] == {"USD": "15.00"}
+        assert report["units"] == 1
+        assert report["rejected"] == []
+        with sqlite3.connect(session) as db:
+            kept = db.execute("SELECT refund_id FROM order_updates").fetchall()
+        db.close()
+        assert len(kept) == 1 and not kept[0][0].startswith("0")
+
+
+def test_a_refund_counted_under_a_padded_id_and_its_number_is_counted_once(
+    tmp_path: Path,
+) -> None:
+    """2 (A, edge), the session already continued by round 33: the refund kept under "0900"
+    and under "900" (counted twice, $10.00). The report, and a run continuing it, read the
+    padded id by the one rule: one refund, $15.00; a copy under it that differs is listed
+    as changed, never counted nor dropped unsaid."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        padded = _padded_refund_session(session, shop, shop.shop_url)
+        first_order_updated(shop)
+        with sqlite3.connect(session) as db:  # round 33's run: the refund again, as "900"
+            db.execute(
+                "INSERT INTO order_updates(source, id, order_id, received_at, at, status,"
+                " refund, currency, refund_id, lines) SELECT source, ?, order_id, received_at"
+                " + 1, at, status, refund, currency, ?, lines FROM order_updates",
+                (padded.replace(":refund:0", ":refund:"), padded.split(":refund:0")[1]),
+            )
+        db.close()
+        assert _gmv(session) == {"USD": "15.00"}
+        asked = len(shop.requests)
+        shopify_until(
+            shop.shop_url, shop.static_token, session, lambda: len(shop.requests) >= asked + 6
+        )
+    report = _report(session)
+    assert report["gmv_by_currency"] == {"USD": "15.00"}
+    assert report["rejected"] == []
+    with sqlite3.connect(session) as db:
+        db.execute("UPDATE order_updates SET refund = '6.00' WHERE refund_id NOT GLOB '0*'")
+    db.close()
+    report = _report(session)
+    assert report["gmv_by_currency"] == {"USD": "15.00"}
+    assert [r["reason"] for r in report["rejected"]] == ["update_changed"]
+
+
+def test_a_refund_rejected_under_a_padded_id_by_an_older_version_is_listed_once_continued(
+    tmp_path: Path,
+) -> None:
+    """2 (A, edge), a rejected refund: kept as rejected under "0900" (refunded in EUR for a
+    USD order) by an older version, it came again as "900" and was listed twice ("2 items
+    rejected" of one refund). Renamed by the one id rule when the file is opened to write."""
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    store.write_batch(_SHOP, [_order()], None, 1.0)
+    store.write_batch(_SHOP, [_refund("5.00", "EUR", "0900")], None, 2.0)
+    store.close()
+    assert [r["id"] for r in _report(session)["rejected"]] == ["5001:refund:0900"]
+    store = SessionStore(session)
+    again = store.write_batch(_SHOP, [_refund("5.00", "EUR")], None, 3.0)
+    store.close()
+    assert again == []
+    assert [r["id"] for r in _report(session)["rejected"]] == ["5001:refund:900"]
