@@ -725,20 +725,22 @@ class ShopifyOrdersAdapter:
                 # 1.000000000000000000000000000E+400, 1e999999999 raised Overflow.
                 amount += refund_amount(money(transaction["amount"])) or Decimal(0)
                 currencies.add(currency_as_sent(transaction.get("currency")) or currency)
+            if currencies - {currency} and amount:
+                # Paid in another currency than the shop's (Shopify Markets): the refund's
+                # transactions are in the customer's (presentment) one, the order in the
+                # shop's. Read in shop money, as GraphQL reads totalRefundedSet.shopMoney: a
+                # $5.00 refund paid as EUR 4.60 was rejected, GMV $20.00 for $15.00 (and
+                # $15.00 read through GraphQL, the same shop). So is one split over
+                # transactions in two currencies (part in the shop's, part in the
+                # customer's): it was unreadable, with the order's other updates.
+                in_shop_money = _shop_money_refunded(refund, currency)
+                if in_shop_money is not None:
+                    amount, currencies = in_shop_money, {currency}
             if len(currencies) > 1:
                 # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
                 # never summed across currencies, so the refund is not read (kept, with why).
                 raise ValueError(f"refund {refund_id} in {', '.join(sorted(currencies))} at once")
             refund_currency = currencies.pop() if currencies else currency
-            if refund_currency != currency and amount:
-                # Paid in another currency than the shop's (Shopify Markets): the refund's
-                # transactions are in the customer's (presentment) one, the order in the
-                # shop's. Read in shop money, as GraphQL reads totalRefundedSet.shopMoney: a
-                # $5.00 refund paid as EUR 4.60 was rejected, GMV $20.00 for $15.00 (and
-                # $15.00 read through GraphQL, the same shop).
-                in_shop_money = _shop_money_refunded(refund, currency)
-                if in_shop_money is not None:
-                    amount, refund_currency = in_shop_money, currency
             lines = []
             for item in refund.get("refund_line_items") or []:
                 quantity = quantity_as_sent(item["quantity"], "refund quantity")

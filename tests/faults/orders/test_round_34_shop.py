@@ -257,3 +257,36 @@ def test_a_refund_rejected_under_a_padded_id_by_an_older_version_is_listed_once_
     store.close()
     assert again == []
     assert [r["id"] for r in _report(session)["rejected"]] == ["5001:refund:900"]
+
+
+def test_a_rest_refund_split_over_transactions_in_two_currencies_is_read_in_shop_money(
+    tmp_path: Path,
+) -> None:
+    """Hunt 1 (A): a $5.00 refund of a USD order paid in EUR, returned as $2.00 to a card in
+    the shop's currency and EUR 2.76 in the customer's (two transactions), its refund line
+    worth $5.00 in shop money. REST refused it as "in EUR, USD at once" (with the order's
+    other updates) where GraphQL, the same shop, counted $5.00: GMV $20.00 against $15.00.
+    REST now reads a refund in shop money whenever a transaction is in another currency."""
+    figures = {}
+    for name in ("rest", "graphql"):
+        session = tmp_path / f"{name}.adsession"
+        with BothApis() as shop:
+            number = shop.add_order([("MUG", 2, "10.00")])
+            shop.refund(number, "5.00", [("MUG", 1)])
+            with shop.rest.lock:
+                order = shop.rest._order(number)
+                order["presentment_currency"] = "EUR"
+                refund = order["refunds"][-1]
+                refund["transactions"] = [
+                    {"kind": "refund", "status": "success", "amount": "2.00", "currency": "USD"},
+                    {"kind": "refund", "status": "success", "amount": "2.76", "currency": "EUR"},
+                ]
+                refund["refund_line_items"][0]["subtotal_set"] = {
+                    "shop_money": {"amount": "5.00", "currency_code": "USD"},
+                    "presentment_money": {"amount": "4.60", "currency_code": "EUR"},
+                }
+            url = shop.rest_url if name == "rest" else shop.shop_url
+            shopify_until(url, shop.static_token, session, lambda: len(shop.requests) >= 6)
+        report = _report(session)
+        figures[name] = (report["gmv_by_currency"], report["units"], report["rejected"])
+    assert figures["rest"] == figures["graphql"] == ({"USD": "15.00"}, 1, [])
