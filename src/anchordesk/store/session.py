@@ -86,8 +86,9 @@ from anchordesk.store.session_feeds import (
     plan_names,
     shop_names,
 )
+from anchordesk.store.session_ids import order_read, padded_ids_renamed, update_read
 from anchordesk.store.session_open import open_for_reading, read_text
-from anchordesk.store.session_refunds import RefundMatching, refund_id_read, refund_places
+from anchordesk.store.session_refunds import RefundMatching, refund_places
 from anchordesk.store.session_restore import (
     FileWatch,
     copy_out,
@@ -320,11 +321,18 @@ def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
     return disk_fault(path, error)
 
 
+def _order_read(row: Sequence[object]) -> tuple[Order, float]:
+    """A kept order, its Shopify id by the one id rule (session_ids: "05001" kept by an
+    older version is 5001)."""
+    order, received_at = order_from_row(row)
+    return order_read(order), received_at
+
+
 def _update_read(row: Sequence[object]) -> tuple[OrderUpdate, float]:
-    """A kept cancellation or refund, its Shopify refund id by the one id rule
-    (session_refunds.refund_id_read: "0900" kept by an older version is 900)."""
+    """A kept cancellation or refund, its Shopify ids by the one id rule (session_ids:
+    refund "0900" kept by an older version is 900)."""
     update, received_at = update_from_row(row)
-    return refund_id_read(update), received_at
+    return update_read(update), received_at
 
 
 @dataclass(frozen=True)
@@ -539,7 +547,7 @@ class SessionStore(RefundMatching):
             version = self.meta("schema_version") or "0"
             if not version.isdecimal() or int(version) < 3:
                 list_names_of_older_file(self._db, time.time())
-            self._padded_ids_renamed()
+            padded_ids_renamed(self._db)
             if "author_id" not in self._comment_columns():
                 self._db.execute(
                     "ALTER TABLE comments ADD COLUMN author_id TEXT NOT NULL DEFAULT ''"
@@ -1164,7 +1172,7 @@ class SessionStore(RefundMatching):
             for order, received_at in self._counted(
                 "orders",
                 "source, id, received_at, created_at, currency, total_price, customer, lines",
-                order_from_row,
+                _order_read,
                 order_problem,
                 rejected_order,
                 changed_copy_problem,

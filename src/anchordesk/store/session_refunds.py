@@ -16,13 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from anchordesk.show.feed_items import (
-    FeedItem,
-    Order,
-    OrderUpdate,
-    RejectedItem,
-    shopify_number,
-)
+from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem
 from anchordesk.show.feed_rules import update_problem
 from anchordesk.store.session_rows import UnreadableRowError, update_from_row, update_row_values
 
@@ -52,25 +46,6 @@ def _same_refund(row: Sequence[Any], terms: tuple[object, ...]) -> bool:
     when it was (``at``: its amount or units changed), or the same but for its time."""
     at, refund, lines, currency = terms
     return (bool(at) and row[4] == at) or (row[6], row[9], row[7]) == (refund, lines, currency)
-
-
-def _padded(refund_id: object) -> str:
-    """The refund id a Shopify refund kept under ``refund_id`` has by the one id rule of both
-    APIs (``shopify_number``), when that is another text ("0900" is 900), else ""."""
-    if not isinstance(refund_id, str):
-        return ""
-    number = shopify_number(refund_id)
-    return number if number and number != refund_id else ""
-
-
-def refund_id_read(update: OrderUpdate) -> OrderUpdate:
-    """A Shopify refund as a session keeps it, read by the one id rule of both APIs: a version
-    before round 33 kept GraphQL's ``gid://shopify/Refund/0900`` (a proxy padding ids) as
-    refund "0900"; read now as "900", the refund REST and GraphQL send now, counted once."""
-    if update.status != "refunded" or update.source.partition("#")[0] != _SHOPIFY_KIND:
-        return update
-    number = _padded(update.refund_id)
-    return replace(update, refund_id=number) if number else update
 
 
 def _old_keys(update: OrderUpdate) -> list[tuple[str, str]]:
@@ -106,50 +81,6 @@ class RefundMatching:
 
     def show_currency(self) -> str:
         raise NotImplementedError
-
-    def _padded_ids_renamed(self) -> None:
-        """A session an older version kept Shopify refunds in under a padded id ("0900", see
-        :func:`refund_id_read`), opened for writing: each such refund, and each such refund
-        kept as rejected, takes the key of its id by the one rule, so the refund sent now
-        ("900") is the one kept (counted once; a changed copy listed as such). One kept under
-        both keys already (counted twice by round 33) stays: the readers count it once. By the
-        (source, id) index, Shopify's feeds only; only padded ids are rewritten."""
-        rows = self._db.execute(
-            "SELECT source, id, order_id, refund_id FROM order_updates WHERE source >= ?"
-            " AND source < ? AND status = 'refunded' AND refund_id GLOB '0*'",
-            (_SHOPIFY_KIND, _SHOPIFY_KIND + "$"),
-        ).fetchall()
-        for source, key, order_id, refund_id in rows:
-            number = _padded(refund_id)
-            if not number or not isinstance(source, str) or not isinstance(order_id, str):
-                continue
-            if source.partition("#")[0] != _SHOPIFY_KIND:
-                continue
-            renamed = OrderUpdate(source, order_id, "refunded", refund_id=number).id
-            self._db.execute(
-                "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ?"
-                " WHERE source = ? AND id = ?",
-                (renamed, number, source, key),
-            )
-        rejected = self._db.execute(
-            "SELECT source, id, item_id FROM rejected_items WHERE source >= ? AND source < ?"
-            " AND kind = 'order_update' AND item_id GLOB '*:refund:0*'",
-            (_SHOPIFY_KIND, _SHOPIFY_KIND + "$"),
-        ).fetchall()
-        for source, key, item_id in rejected:
-            if not all(isinstance(text, str) for text in (source, key, item_id)):
-                continue
-            order, _, refund_id = item_id.rpartition(":refund:")
-            number = _padded(refund_id)
-            head = f"order_update:{item_id}:"
-            if not number or not key.startswith(head):
-                continue
-            renamed = f"{order}:refund:{number}"
-            self._db.execute(
-                "UPDATE OR IGNORE rejected_items SET id = ?, item_id = ?"
-                " WHERE source = ? AND id = ?",
-                (f"order_update:{renamed}:{key.removeprefix(head)}", renamed, source, key),
-            )
 
     def _amount_key_renamed(self, update: OrderUpdate, *, by_time: bool) -> None:
         """A Shopify refund without an id is keyed by its place in its order's refunds

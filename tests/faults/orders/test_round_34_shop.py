@@ -290,3 +290,41 @@ def test_a_rest_refund_split_over_transactions_in_two_currencies_is_read_in_shop
         report = _report(session)
         figures[name] = (report["gmv_by_currency"], report["units"], report["rejected"])
     assert figures["rest"] == figures["graphql"] == ({"USD": "15.00"}, 1, [])
+
+
+def test_an_order_kept_under_a_padded_id_by_an_older_version_is_counted_once_continued(
+    tmp_path: Path,
+) -> None:
+    """Hunt 2 (A, edge; item 2's rule for orders): a version before round 32 kept GraphQL's
+    ``legacyResourceId`` "05001" (a proxy padding ids) as order "05001", its refund under
+    "05001:refund:…". Continued by this version, the order read again is "5001": counted a
+    second time (2 orders, GMV $35.00 for $15.00), the refund too. Now its keys are renamed
+    by the one id rule when the file is opened to write, and read so by the report."""
+    session = tmp_path / "s.adsession"
+    with BothApis() as shop:
+        number = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(number, "5.00", [("MUG", 1)])
+        shopify_until(
+            shop.shop_url, shop.static_token, session, lambda: _gmv(session) == {"USD": "15.00"}
+        )
+        with sqlite3.connect(session) as db:  # as a version before round 32 kept them
+            db.execute("UPDATE orders SET id = '0' || id")
+            db.execute("UPDATE order_updates SET id = '0' || id, order_id = '0' || order_id")
+        db.close()
+        assert (_report(session)["orders"], _gmv(session)) == (1, {"USD": "15.00"})
+        first_order_updated(shop)
+        asked = len(shop.requests)
+        shopify_until(
+            shop.shop_url, shop.static_token, session, lambda: len(shop.requests) >= asked + 6
+        )
+    report = _report(session)
+    assert (report["orders"], report["gmv_by_currency"], report["units"]) == (
+        1,
+        {"USD": "15.00"},
+        1,
+    )
+    assert report["rejected"] == []
+    with sqlite3.connect(session) as db:
+        kept = db.execute("SELECT id FROM orders UNION ALL SELECT order_id FROM order_updates")
+        assert [key for (key,) in kept] == [str(number), str(number)]
+    db.close()
