@@ -328,3 +328,38 @@ def test_an_order_kept_under_a_padded_id_by_an_older_version_is_counted_once_con
         kept = db.execute("SELECT id FROM orders UNION ALL SELECT order_id FROM order_updates")
         assert [key for (key,) in kept] == [str(number), str(number)]
     db.close()
+
+
+def test_an_unreadable_refund_is_rejected_alone_and_its_order_s_cancellation_counts(
+    tmp_path: Path,
+) -> None:
+    """Hunt 3 (A): an order refunded $5.00, refunded again in a way that cannot be read
+    (REST: in USD and EUR at once with no shop money; GraphQL: a refund line's quantity of
+    "1"), then cancelled. The order's cancellation and refunds were one rejected item: the
+    cancelled order stayed a $20.00 sale (REST, where GraphQL read the other refund in shop
+    money and said $0.00). Now a refund that cannot be read is rejected alone, under its key,
+    and the cancellation counts."""
+    figures = {}
+    for name in ("rest", "graphql"):
+        session = tmp_path / f"{name}.adsession"
+        with BothApis() as shop:
+            number = shop.add_order([("MUG", 2, "10.00")])
+            shop.refund(number, "5.00", [("MUG", 1)])
+            shop.refund(number, "5.00", [("MUG", 1)])
+            shop.cancel(number)
+            shop.rest.cancel(number)
+            with shop.rest.lock:
+                shop.rest._order(number)["refunds"][-1]["transactions"] = [
+                    {"kind": "refund", "status": "success", "amount": "2.00", "currency": "USD"},
+                    {"kind": "refund", "status": "success", "amount": "2.76", "currency": "EUR"},
+                ]
+            with shop.lock:
+                shop.orders[number - 5001].refunds[-1]["lines"] = [("MUG", "1")]
+            url = shop.rest_url if name == "rest" else shop.shop_url
+            shopify_until(url, shop.static_token, session, lambda: len(shop.requests) >= 6)
+        report = _report(session)
+        rejected = [(r["id"], r["reason"]) for r in report["rejected"]]
+        figures[name] = (report["gmv_by_currency"], report["units"], rejected)
+    refund_id = figures["rest"][2][0][0].rpartition(":")[2] if figures["rest"][2] else "?"
+    expected = ({"USD": "0.00"}, 0, [(f"{number}:refund:{refund_id}", "unreadable")])
+    assert figures["rest"] == figures["graphql"] == expected
