@@ -10,6 +10,7 @@ shopify_token.py: one implementation for both).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -47,12 +48,20 @@ from anchordesk.feeds.poller import (
 from anchordesk.feeds.shopify_graphql_orders import (
     refund_key,
     refund_unsettled,
-    shopify_number,
+    refunds_read,
     too_large_alone,
 )
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
-from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import (
+    FeedItem,
+    Order,
+    OrderLine,
+    OrderUpdate,
+    RefundLine,
+    RejectedItem,
+    shopify_number,
+)
 
 log = logging.getLogger(__name__)
 
@@ -439,8 +448,8 @@ class ShopifyOrdersAdapter:
                 continue
             items.append(order)
             # An order placed and cancelled (or refunded) between two calls.
-            updates, readable_updates = self._updates_or_rejected(raw, order.currency)
-            malformed += not readable_updates
+            updates, rejected = self._updates_or_rejected(raw, order.currency)
+            malformed += rejected
             items.extend(updates)
             highest = max(highest, int(order.id))
         if self._first_page_high is None:
@@ -527,8 +536,8 @@ class ShopifyOrdersAdapter:
                 items.append(unreadable_item(self.source, raw, too_large_alone(), "order_update"))
             else:
                 items.extend(self._order_read_again(raw))
-                updates, readable_updates = self._updates_or_rejected(raw, currency)
-                malformed += not readable_updates
+                updates, rejected = self._updates_or_rejected(raw, currency)
+                malformed += rejected
                 items.extend(updates)
             when = iso_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
             if when is None or (server_now is not None and when > server_now):
@@ -650,21 +659,23 @@ class ShopifyOrdersAdapter:
         except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
             return []
 
-    def _updates_or_rejected(self, raw: object, currency: str) -> tuple[list[FeedItem], bool]:
-        """``_updates``, and whether they could be read. When they cannot, the order's
-        cancellation and refunds are one rejected item (kept, with why, in the report): a
-        refund line's quantity of ``"1"`` used to drop them with a log line only, a valid
-        cancellation with them, and a refund of ``1e999999999`` raised ``Overflow`` out of the
-        page, asked again for ever (every later order stuck behind it). The order itself is
-        still kept."""
+    def _updates_or_rejected(self, raw: object, currency: str) -> tuple[list[FeedItem], int]:
+        """``_updates``, and how many of them are rejected. A refund that cannot be read is
+        rejected alone (``refunds_read``); when the order's updates cannot be read at all
+        (no id, refunds not a list), they are one rejected item (kept, with why, in the
+        report): a refund line's quantity of ``"1"`` used to drop them with a log line only,
+        a valid cancellation with them, and a refund of ``1e999999999`` raised ``Overflow``
+        out of the page, asked again for ever (every later order stuck behind it). The order
+        itself is still kept."""
         try:
             if not isinstance(raw, dict):
                 raise TypeError("not an object")
-            return list(self._updates(raw, currency)), True
+            updates = self._updates(raw, currency)
         except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-            return [unreadable_item(self.source, raw, error, "order_update")], False
+            return [unreadable_item(self.source, raw, error, "order_update")], 1
+        return updates, sum(isinstance(item, RejectedItem) for item in updates)
 
-    def _updates(self, raw: Mapping[str, Any], currency: str) -> list[OrderUpdate]:
+    def _updates(self, raw: Mapping[str, Any], currency: str) -> list[FeedItem]:
         """An order's ``cancelled_at`` and ``refunds`` (Shopify's Order resource) as updates.
 
         A refund's amount is the sum of its successful ``refund`` transactions (one with a
@@ -679,7 +690,7 @@ class ShopifyOrdersAdapter:
         order_id = _shopify_id(raw.get("id"))
         if order_id is None:
             raise ValueError(_id_problem(raw.get("id")))
-        updates: list[OrderUpdate] = []
+        updates: list[FeedItem] = []
         cancelled_at = raw.get("cancelled_at")
         if cancelled_at:
             updates.append(
@@ -696,66 +707,87 @@ class ShopifyOrdersAdapter:
             _shopify_id(line.get("id")): as_text(line.get("sku")).strip()
             for line in raw.get("line_items") or []
         }
-        for position, refund in enumerate(raw.get("refunds") or [], start=1):
-            # Read as every feed reads an id an item may name: a null id is none, not "None",
-            # under which a second refund of the order was "sent again" and not counted; true
-            # or an object is no id (not "True"). One without an id is keyed by its place in
-            # the order's refunds, as GraphQL's (refund_key).
-            given = optional_id(refund.get("id"), "refund id")
-            # 7001 and "7001" are one refund (the one id rule of both APIs).
-            refund_id = refund_key(given, position, refund.get("id"))
-            if refund_unsettled(refund.get("transactions")):
-                # Its money not yet returned: sent once it is settled (Shopify moves the
-                # order's updated_at then, and the updates window reads it again). Sent
-                # pending, it was a $0.00 refund, and its settled copy rejected as
-                # update_changed ("the first copy counts"): GMV never took the $5.00 off.
-                continue
-            amount = Decimal(0)
-            currencies: set[str] = set()
-            for transaction in refund.get("transactions") or []:
-                if transaction.get("kind") != "refund" or transaction.get("status") != "success":
-                    continue
-                # Each refused past the ceiling before it is summed: 1e400 summed read as
-                # 1.000000000000000000000000000E+400, 1e999999999 raised Overflow.
-                amount += refund_amount(money(transaction["amount"])) or Decimal(0)
-                currencies.add(currency_as_sent(transaction.get("currency")) or currency)
-            if len(currencies) > 1:
-                # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
-                # never summed across currencies, so the refund is not read (kept, with why).
-                raise ValueError(f"refund {refund_id} in {', '.join(sorted(currencies))} at once")
-            refund_currency = currencies.pop() if currencies else currency
-            if refund_currency != currency and amount:
-                # Paid in another currency than the shop's (Shopify Markets): the refund's
-                # transactions are in the customer's (presentment) one, the order in the
-                # shop's. Read in shop money, as GraphQL reads totalRefundedSet.shopMoney: a
-                # $5.00 refund paid as EUR 4.60 was rejected, GMV $20.00 for $15.00 (and
-                # $15.00 read through GraphQL, the same shop).
-                in_shop_money = _shop_money_refunded(refund, currency)
-                if in_shop_money is not None:
-                    amount, refund_currency = in_shop_money, currency
-            lines = []
-            for item in refund.get("refund_line_items") or []:
-                quantity = quantity_as_sent(item["quantity"], "refund quantity")
-                nested = item.get("line_item")
-                sku = (
-                    as_text(nested.get("sku")).strip()
-                    if isinstance(nested, dict)
-                    else sku_by_line.get(_shopify_id(item.get("line_item_id")), "")
-                )
-                lines.append(RefundLine(sku, quantity))
-            updates.append(
-                OrderUpdate(
-                    self.source,
-                    str(order_id),
-                    "refunded",
-                    refund_amount(amount),
-                    refund_currency,
-                    refund_id=refund_id,
-                    lines=tuple(lines),
-                    at=as_text(refund.get("processed_at") or refund.get("created_at")),
-                )
-            )
+        refunds = raw.get("refunds") or []
+        if not isinstance(refunds, list):
+            raise TypeError("refunds is not a list")
+        read = functools.partial(
+            self._refund, order_id=str(order_id), currency=currency, sku_by_line=sku_by_line
+        )
+        updates += refunds_read(self.source, str(order_id), refunds, _refund_id, read)
         return updates
+
+    def _refund(
+        self,
+        refund: Any,
+        position: int,
+        *,
+        order_id: str,
+        currency: str,
+        sku_by_line: Mapping[int | None, str],
+    ) -> OrderUpdate | None:
+        """One refund of the order ``order_id`` (REST), or None while it is unsettled."""
+        # Read as every feed reads an id an item may name: a null id is none, not "None",
+        # under which a second refund of the order was "sent again" and not counted; true
+        # or an object is no id (not "True"). One without an id is keyed by its place in
+        # the order's refunds, as GraphQL's (refund_key).
+        refund_id = _refund_id(refund, position)
+        if refund_unsettled(refund.get("transactions")):
+            # Its money not yet returned: sent once it is settled (Shopify moves the
+            # order's updated_at then, and the updates window reads it again). Sent
+            # pending, it was a $0.00 refund, and its settled copy rejected as
+            # update_changed ("the first copy counts"): GMV never took the $5.00 off.
+            return None
+        amount = Decimal(0)
+        currencies: set[str] = set()
+        for transaction in refund.get("transactions") or []:
+            if transaction.get("kind") != "refund" or transaction.get("status") != "success":
+                continue
+            # Each refused past the ceiling before it is summed: 1e400 summed read as
+            # 1.000000000000000000000000000E+400, 1e999999999 raised Overflow.
+            amount += refund_amount(money(transaction["amount"])) or Decimal(0)
+            currencies.add(currency_as_sent(transaction.get("currency")) or currency)
+        if currencies - {currency} and amount:
+            # Paid in another currency than the shop's (Shopify Markets): the refund's
+            # transactions are in the customer's (presentment) one, the order in the
+            # shop's. Read in shop money, as GraphQL reads totalRefundedSet.shopMoney: a
+            # $5.00 refund paid as EUR 4.60 was rejected, GMV $20.00 for $15.00 (and
+            # $15.00 read through GraphQL, the same shop). So is one split over
+            # transactions in two currencies (part in the shop's, part in the
+            # customer's): it was unreadable, with the order's other updates.
+            in_shop_money = _shop_money_refunded(refund, currency)
+            if in_shop_money is not None:
+                amount, currencies = in_shop_money, {currency}
+        if len(currencies) > 1:
+            # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
+            # never summed across currencies, so the refund is not read (kept, with why).
+            raise ValueError(f"refund {refund_id} in {', '.join(sorted(currencies))} at once")
+        refund_currency = currencies.pop() if currencies else currency
+        lines = []
+        for item in refund.get("refund_line_items") or []:
+            quantity = quantity_as_sent(item["quantity"], "refund quantity")
+            nested = item.get("line_item")
+            sku = (
+                as_text(nested.get("sku")).strip()
+                if isinstance(nested, dict)
+                else sku_by_line.get(_shopify_id(item.get("line_item_id")), "")
+            )
+            lines.append(RefundLine(sku, quantity))
+        return OrderUpdate(
+            self.source,
+            order_id,
+            "refunded",
+            refund_amount(amount),
+            refund_currency,
+            refund_id=refund_id,
+            lines=tuple(lines),
+            at=as_text(refund.get("processed_at") or refund.get("created_at")),
+        )
+
+
+def _refund_id(refund: Any, position: int) -> str:
+    """A REST refund's key: its id by the one rule (7001 and \"7001\" are one refund), else
+    its place."""
+    return refund_key(optional_id(refund.get("id"), "refund id"), position, refund.get("id"))
 
 
 def _set_in(money_set: object, currency: str) -> Decimal | None:

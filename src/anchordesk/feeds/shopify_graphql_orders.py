@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -38,29 +38,13 @@ from anchordesk.show.feed_items import (
     OrderUpdate,
     RefundLine,
     RejectedItem,
+    shopify_number,
 )
 
 
 def legacy_id(gid: object) -> str:
     text = as_text(gid)
     return text.rsplit("/", 1)[-1] if text else ""
-
-
-# The largest order id (the REST adapter's bound too: Shopify's ids are 64-bit).
-_MOST_ORDER_NUMBER = 2**63 - 1
-
-
-def shopify_number(value: object) -> str:
-    """``value`` as a Shopify id (a whole number from 1 to 2^63 - 1, as a string or an
-    integer), or "": the one id rule of both APIs (orders, refunds, line items, since_id).
-    REST took only JSON integers: a proxy writing ids as strings (``"5001"``, as JavaScript
-    ones do with 64-bit ids) had every order rejected as "no id" and since_id never moved."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return ""
-    text = str(value).strip()
-    if not text.isdecimal() or not text.isascii() or len(text) > 19:
-        return ""
-    return str(int(text)) if 0 < int(text) <= _MOST_ORDER_NUMBER else ""
 
 
 def order_number(node: object) -> str:
@@ -169,8 +153,8 @@ def order_of(source: str, node: Mapping[str, Any]) -> Order:
     )
 
 
-def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[OrderUpdate]:
-    updates: list[OrderUpdate] = []
+def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[FeedItem]:
+    updates: list[FeedItem] = []
     cancelled_at = node.get("cancelledAt")
     if cancelled_at:
         updates.append(
@@ -186,15 +170,26 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
     refunds = node.get("refunds") or []
     if not isinstance(refunds, list):
         raise ValueError("refunds is not a list")
-    for position, refund in enumerate(refunds, start=1):
+    return [*updates, *refunds_read(source, order.id, refunds, _refund_key, _refund_of(order))]
+
+
+def _refund_key(refund: object, position: int) -> str:
+    fields = fields_of(refund)
+    return refund_key(
+        legacy_id(optional_id(fields.get("id"), "refund id")), position, fields.get("id")
+    )
+
+
+def _refund_of(order: Order) -> Callable[[Any, int], OrderUpdate | None]:
+    """How a refund of ``order`` (a GraphQL node) is read: None while it is unsettled."""
+
+    def read(refund: Any, position: int) -> OrderUpdate | None:
         if isinstance(refund, dict) and refund_unsettled(refund.get("transactions")):
-            continue  # sent once settled (refund_unsettled), keyed by its place as then
+            return None  # sent once settled (refund_unsettled), keyed by its place as then
         amount, currency = shop_money(refund["totalRefundedSet"])
         # Keyed by its place without an id (as REST's are), in its reason too: the order's
         # updates were rejected as 'no "id" field', or "refund  has more lines".
-        key = refund_key(
-            legacy_id(optional_id(refund.get("id"), "refund id")), position, refund.get("id")
-        )
+        key = _refund_key(refund, position)
         if has_next_page(refund.get("refundLineItems")):
             # Its units back in stock would be counted short.
             raise ValueError(f"refund {key[:40]} has more lines than one call reads")
@@ -205,19 +200,52 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
             )
             for item in nodes_of(refund.get("refundLineItems"))
         ]
-        updates.append(
-            OrderUpdate(
-                source,
-                order.id,
-                "refunded",
-                refund_amount(amount),
-                currency or order.currency,
-                refund_id=key,
-                lines=tuple(lines),
-                at=as_text(refund.get("createdAt")),
-            )
+        return OrderUpdate(
+            order.source,
+            order.id,
+            "refunded",
+            refund_amount(amount),
+            currency or order.currency,
+            refund_id=key,
+            lines=tuple(lines),
+            at=as_text(refund.get("createdAt")),
         )
-    return updates
+
+    return read
+
+
+_UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+
+def refunds_read(
+    source: str,
+    order_id: str,
+    refunds: list[Any],
+    key_of: Callable[[Any, int], str],
+    read: Callable[[Any, int], OrderUpdate | None],
+) -> list[FeedItem]:
+    """An order's refunds (both APIs), each ``read`` alone (by its place in the order's
+    refunds, from 1; None: not sent yet): one that cannot be read is kept as rejected under
+    its key (``key_of``; its place when it has none), with why. Read all or none, one such
+    refund (in two currencies at once, a quantity of "1") had the order's cancellation and
+    its other refunds rejected with it: a cancelled order stayed a $20.00 sale through REST
+    while GraphQL, the same shop, said $0.00."""
+    items: list[FeedItem] = []
+    for position, refund in enumerate(refunds, start=1):
+        try:
+            update = read(refund, position)
+        except _UNREADABLE as error:
+            try:
+                refund_id = key_of(refund, position)
+            except _UNREADABLE:
+                refund_id = f"#{position}"
+            key = OrderUpdate(source, order_id, "refunded", refund_id=refund_id).id
+            item = unreadable_item(source, refund, error, "order_update")
+            items.append(dataclasses.replace(item, item_id=key[:200]))
+            continue
+        if update is not None:
+            items.append(update)
+    return items
 
 
 def refund_unsettled(transactions: object) -> bool:
@@ -255,11 +283,12 @@ def read_order(source: str, node: object) -> tuple[list[FeedItem], int]:
     try:
         items.extend(updates_of(source, node, order))  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-        # The order's cancellation and refunds as one rejected item; the sale
-        # itself is still kept. One unreadable refund (an amount of 1e999999999, a
-        # quantity of "1") made the whole order rejected: a paid sale not counted.
+        # The order's cancellation and refunds as one rejected item (its refunds not a
+        # list); the sale itself is still kept. One unreadable refund (an amount of
+        # 1e999999999, a quantity of "1") made the whole order rejected: a paid sale not
+        # counted. Such a refund is rejected alone (refunds_read).
         return [*items, rejected(source, node, error, "order_update")], 1
-    return items, 0
+    return items, sum(isinstance(item, RejectedItem) for item in items)
 
 
 def has_next_page(connection: object) -> bool:

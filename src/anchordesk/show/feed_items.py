@@ -105,6 +105,25 @@ def update_key_shown(key: str, order_id: str) -> str:
     return order_id + key[len(escaped) :] if key.startswith(escaped) else key
 
 
+# The largest order id (the REST adapter's bound too: Shopify's ids are 64-bit).
+_MOST_ORDER_NUMBER = 2**63 - 1
+
+
+def shopify_number(value: object) -> str:
+    """``value`` as a Shopify id (a whole number from 1 to 2^63 - 1, as a string or an
+    integer), or "": the one id rule of both APIs (orders, refunds, line items, since_id).
+    REST took only JSON integers: a proxy writing ids as strings (``"5001"``, as JavaScript
+    ones do with 64-bit ids) had every order rejected as "no id" and since_id never moved.
+    Here, below the feeds, because the session store reads the refund ids an older version
+    kept by it too (a padded ``0900`` is refund 900: store/session_refunds.py)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value).strip()
+    if not text.isdecimal() or not text.isascii() or len(text) > 19:
+        return ""
+    return str(int(text)) if 0 < int(text) <= _MOST_ORDER_NUMBER else ""
+
+
 @dataclass(frozen=True)
 class RefundLine:
     """Units of one SKU given back by a refund, when the platform says which."""

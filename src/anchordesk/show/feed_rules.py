@@ -232,6 +232,21 @@ def update_order_problem(update: OrderUpdate, order_currency: str | None) -> Pro
     return None
 
 
+def update_counted_problem(
+    update: OrderUpdate, order_currency: str | None, default_currency: str = ""
+) -> Problem | None:
+    """Why ``update`` cannot be taken off its order counted in ``order_currency`` (None: its
+    order not known yet, the amount rule then in ``default_currency``), or None. The one rule
+    of the ledger (``Ledger._apply``) and of the store, at the door when the order is kept and
+    when the order comes after its updates (``SessionStore`` sets those that break it aside
+    as rejected): a copy the ledger refused was kept as the counted one, and its copy sent
+    again corrected under its id was refused as a changed copy while the first was listed as
+    not counted (a refund in EUR before its USD order, then in USD: GMV $20.00 for $15.00)."""
+    return update_problem(update, order_currency or default_currency) or update_order_problem(
+        update, order_currency
+    )
+
+
 def _amount_words(amount: Decimal) -> str:
     """`amount_shown` where an amount stands alone ("sent again as an amount of 310 digits
     USD"): only an order kept by an older version, before this rule, holds one."""

@@ -53,8 +53,7 @@ from anchordesk.show.feed_rules import (
     Problem,
     allowed_digits,
     order_problem,
-    update_order_problem,
-    update_problem,
+    update_counted_problem,
 )
 from anchordesk.show.model import Product
 from anchordesk.show.snapshot import show_from_snapshot as show_from_snapshot
@@ -473,9 +472,7 @@ class Ledger:
         return self._apply(update, counted, at)
 
     def _apply(self, update: OrderUpdate, counted: _CountedOrder, at: float) -> UpdateOutcome:
-        problem = update_order_problem(update, counted.currency) or update_problem(
-            update, counted.currency
-        )
+        problem = update_counted_problem(update, counted.currency)
         if problem is not None:
             return self._reject(update, problem)
         whole = update.whole_order
@@ -561,6 +558,11 @@ class Ledger:
         return result
 
     def _reject(self, update: OrderUpdate, problem: Problem) -> UpdateOutcome:
+        """``update`` refused and listed; its key freed: a refused copy counts nothing, so a
+        copy under its id corrected since (the store keeps the refused one as rejected: an
+        update whose order came after it) is the one counted. Held, the corrected refund was
+        a "duplicate" live while the report counted it."""
+        self._update_keys.discard((update.source, update.id))
         outcome = UpdateOutcome(update, "rejected", reason=str(problem), problem=problem)
         self.rejected_updates.append(outcome)
         return outcome

@@ -68,6 +68,7 @@ from anchordesk.store.session_heartbeat import (
     Heartbeat,
     last_heartbeat,
 )
+from anchordesk.store.session_ids import id_read
 
 # A show event the feeds record once the live show took an order: which deal each line was sold
 # in. ``data``: {"source", "order_id", "line_deals": {line index: deal_id} (the lines sold in a
@@ -275,7 +276,10 @@ def replay_session(
     accepted: dict[tuple[str, str], dict[str, int]] = {}
     for event in events:
         if event.kind == ORDER_APPLIED:
-            key = (str(event.data.get("source")), str(event.data.get("order_id")))
+            source = str(event.data.get("source"))
+            # The order's id as the store reads it (a padded Shopify id kept by an older
+            # version: session_ids).
+            key = (source, id_read(source, str(event.data.get("order_id"))))
             lines = event.data.get("line_deals")
             deals = event.data.get("deals", {})
             taken = event.data.get("accepted")

@@ -66,7 +66,7 @@ from anchordesk.show.feed_rules import (
     changed_copy_problem,
     changed_update_problem,
     order_problem,
-    update_order_problem,
+    update_counted_problem,
     update_problem,
 )
 from anchordesk.store import session_lock
@@ -86,6 +86,7 @@ from anchordesk.store.session_feeds import (
     plan_names,
     shop_names,
 )
+from anchordesk.store.session_ids import order_read, padded_ids_renamed, update_read
 from anchordesk.store.session_open import open_for_reading, read_text
 from anchordesk.store.session_refunds import RefundMatching, refund_places
 from anchordesk.store.session_restore import (
@@ -320,6 +321,20 @@ def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
     return disk_fault(path, error)
 
 
+def _order_read(row: Sequence[object]) -> tuple[Order, float]:
+    """A kept order, its Shopify id by the one id rule (session_ids: "05001" kept by an
+    older version is 5001)."""
+    order, received_at = order_from_row(row)
+    return order_read(order), received_at
+
+
+def _update_read(row: Sequence[object]) -> tuple[OrderUpdate, float]:
+    """A kept cancellation or refund, its Shopify ids by the one id rule (session_ids:
+    refund "0900" kept by an older version is 900)."""
+    update, received_at = update_from_row(row)
+    return update_read(update), received_at
+
+
 @dataclass(frozen=True)
 class StoredComment:
     comment: Comment
@@ -532,6 +547,7 @@ class SessionStore(RefundMatching):
             version = self.meta("schema_version") or "0"
             if not version.isdecimal() or int(version) < 3:
                 list_names_of_older_file(self._db, time.time())
+            padded_ids_renamed(self._db)
             if "author_id" not in self._comment_columns():
                 self._db.execute(
                     "ALTER TABLE comments ADD COLUMN author_id TEXT NOT NULL DEFAULT ''"
@@ -773,10 +789,16 @@ class SessionStore(RefundMatching):
                 if problem is not None:
                     item = rejected_as_kept(rejected_order(item, problem), secrets)
             elif isinstance(item, OrderUpdate):
-                problem = update_problem(item, self.show_currency()) or (
-                    update_order_problem(item, self._kept_order_currency(item))
+                currency = self._kept_order_currency(item)
+                if currency is not None:
+                    # Its copy kept by an older version against the rule: set aside as
+                    # rejected, it holds the key no more.
+                    self._set_aside_updates(item.source, item.order_id, currency, secrets, item.id)
+                problem = (
+                    update_counted_problem(item, currency, self.show_currency())
                     if not self._update_kept(item)
-                    else None  # a copy counted already: the changed-copy rule says what changed
+                    # A copy counted already: the changed-copy rule says what changed.
+                    else update_problem(item, currency or self.show_currency())
                 )
                 if problem is not None:
                     item = rejected_as_kept(rejected_update(item, problem), secrets)
@@ -784,6 +806,11 @@ class SessionStore(RefundMatching):
                 self._rejected_key_renamed(item)
             if insert_item(self._db, item, now):
                 new.append(item)
+                if isinstance(item, Order):
+                    # Its cancellations and refunds that came before it are decided now.
+                    self._set_aside_updates(
+                        item.source, item.id, item.currency or self.show_currency(), secrets
+                    )
             elif isinstance(item, Order | OrderUpdate):
                 changed = self._changed_copy(item)
                 if changed is not None:
@@ -822,6 +849,51 @@ class SessionStore(RefundMatching):
         if not isinstance(currency, str):
             return None  # a damaged row: the report lists it as unreadable already
         return currency or self.show_currency()
+
+    def _set_aside_updates(
+        self,
+        source: str,
+        order_id: str,
+        currency: str,
+        secrets: tuple[str, ...],
+        key: str | None = None,
+    ) -> None:
+        """The kept cancellations and refunds of the order ``order_id`` (counted in
+        ``currency``) that break the rule against it (``feed_rules.update_counted_problem``,
+        the ledger's) moved into ``rejected_items`` with their reason and the time they came.
+        Such an update came before its order (the door could not decide), or was kept by an
+        older version: left where the counted copies are, it held its key, and its copy sent
+        again corrected was refused as a changed copy of it. Not delivered as new: the
+        ledger, which holds it waiting for its order, refuses it by the same rule (one count,
+        live as in the report). ``key``: only the one kept under it (an update sent again),
+        else all of the order's (it has just come). By the (source, id) index: an update's key
+        starts with its order's."""
+        columns = (
+            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines"
+        )
+        if key is not None:
+            rows = self._db.execute(
+                f"SELECT {columns} FROM order_updates WHERE source = ? AND id = ?", (source, key)
+            ).fetchall()
+        else:
+            prefix = OrderUpdate(source, order_id, "cancelled").id.removesuffix("cancelled")
+            rows = self._db.execute(
+                f"SELECT {columns} FROM order_updates WHERE source = ? AND id >= ? AND id < ?"
+                " AND order_id = ?",
+                (source, prefix, prefix[:-1] + ";", order_id),
+            ).fetchall()
+        for row in rows:
+            try:
+                update, received_at = update_from_row(row)
+                problem = update_counted_problem(update, currency, self.show_currency())
+            except (UnreadableRowError, ArithmeticError, TypeError):
+                continue  # a damaged kept row: the report lists it as unreadable already
+            if problem is None:
+                continue
+            self._db.execute("DELETE FROM order_updates WHERE source = ? AND id = ?", row[:2])
+            insert_item(
+                self._db, rejected_as_kept(rejected_update(update, problem), secrets), received_at
+            )
 
     def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
         """``item`` came again under the id of a kept one: as rejected when its money or units
@@ -1100,9 +1172,10 @@ class SessionStore(RefundMatching):
             for order, received_at in self._counted(
                 "orders",
                 "source, id, received_at, created_at, currency, total_price, customer, lines",
-                order_from_row,
+                _order_read,
                 order_problem,
                 rejected_order,
+                changed_copy_problem,
             )
         ]
 
@@ -1113,9 +1186,10 @@ class SessionStore(RefundMatching):
             for update, received_at in self._counted(
                 "order_updates",
                 "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines",
-                update_from_row,
+                _update_read,
                 update_problem,
                 rejected_update,
+                changed_update_problem,
             )
         ]
 
@@ -1126,24 +1200,34 @@ class SessionStore(RefundMatching):
         from_row: Callable[[Sequence[object]], tuple[Counted, float]],
         problem_of: Callable[[Counted, str], Problem | None],
         rejected: Callable[[Counted, Problem], RejectedItem],
+        changed: Callable[[Counted, Counted], Problem | None],
     ) -> list[tuple[Counted, float]]:
         """The rows of ``table`` that count: an unreadable row is skipped and named, and one
         that breaks the amount rule (kept before the rule) is set aside for
-        ``rejected_items``."""
+        ``rejected_items``. Each (source, id) once, under the first: two rows of one key are
+        one item an older version kept under two (one shop under two names, a refund under
+        a padded id and its number); the second, when ``changed`` from the first, is listed
+        as that changed copy, never counted nor dropped unsaid."""
         result = []
         currency = self.show_currency()
         # One shop kept under two names by an older version: each item once, under the first.
         names = shop_names(kept_feeds(self._db))
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], Counted | None] = {}  # -> the copy counted (None: not)
         for seq, item, received_at in self._readable(table, columns, from_row):
             source = names.get(item.source, item.source)
-            key = (source, item.id)
-            if names and key in seen:
-                continue
-            seen.add(key)
             if source != item.source:
                 item = replace(item, source=source)
+            key = (source, item.id)
+            if key in seen:
+                first = seen[key]
+                problem = None if first is None else changed(first, item)
+                if problem is not None:
+                    self._rejected_on_read[(table, seq)] = StoredRejected(
+                        rejected(item, problem), received_at
+                    )
+                continue
             problem = problem_of(item, currency)
+            seen[key] = item if problem is None else None
             if problem is not None:
                 self._rejected_on_read[(table, seq)] = StoredRejected(
                     rejected(item, problem), received_at
