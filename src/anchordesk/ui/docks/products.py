@@ -14,6 +14,7 @@ command that cannot act, and why).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QResizeEvent
@@ -126,7 +127,7 @@ class ProductPanel(QWidget):
         self._running_box = QWidget()
         self._running = QVBoxLayout(self._running_box)
         self._running.setContentsMargins(0, 0, 0, 0)
-        self._running_rows: dict[str, tuple[QLabel, QPushButton]] = {}
+        self._running_rows: dict[str, _RunningRow] = {}
         self._running_scroll = QScrollArea(self._deal_box)
         self._running_scroll.setObjectName("running_deals")
         self._running_scroll.setWidget(self._running_box)
@@ -155,6 +156,9 @@ class ProductPanel(QWidget):
         self._deal_stock.setAccessibleName(self.tr("Deal stock"))
         self._render_deal()
         self._card_drawn_from.clear()  # the words may have changed, the rows not
+        for row in self._running_rows.values():
+            row.drawn_from[0] = None
+        self._render_running()
         for product in self._products:
             self._render_card(product)
 
@@ -335,43 +339,61 @@ class ProductPanel(QWidget):
         # above say it, a row here would say it twice.
         form_deal = self._deal.deal_id if self._deal is not None and self._deal.is_live else None
         wanted = {deal.deal_id: deal for deal in self._live_deals if deal.deal_id != form_deal}
+        changed = False
         for deal_id in [d for d in self._running_rows if d not in wanted]:
-            label, button = self._running_rows.pop(deal_id)
-            label.deleteLater()
-            button.deleteLater()
+            # The row's widget goes with its label, button and layout: a stopped deal leaves
+            # nothing behind (its empty layout used to stay in the box for the whole show).
+            gone = self._running_rows.pop(deal_id)
+            self._running.removeWidget(gone.line)
+            gone.line.hide()
+            gone.line.deleteLater()
+            changed = True
+        language = current_language()
         for deal_id, deal in wanted.items():
             row = self._running_rows.get(deal_id)
             if row is None:
-                label = QLabel(self._running_box)
+                line = QWidget(self._running_box)
+                label = QLabel(line)
                 label.setTextFormat(Qt.TextFormat.PlainText)  # product titles are plain text
                 label.setWordWrap(True)
-                button = QPushButton(self._running_box)
+                button = QPushButton(line)
                 sku = deal.sku
                 button.clicked.connect(lambda _c=False, sku=sku: self.stop_deal_requested.emit(sku))
-                line = QHBoxLayout()
-                line.addWidget(label, 1)
-                line.addWidget(button)
-                self._running.addLayout(line)
-                row = (label, button)
+                line_layout = QHBoxLayout(line)
+                line_layout.setContentsMargins(0, 0, 0, 0)
+                line_layout.addWidget(label, 1)
+                line_layout.addWidget(button)
+                self._running.addWidget(line)
+                row = _RunningRow(label, button, line, [None])
                 self._running_rows[deal_id] = row
-            label, button = row
+            # What the row says, from what it was last written from: a refresh writes only
+            # the rows that changed. With 500 deals running every row was written again at
+            # every poll (ten a second) and at every start: the window was always busy.
+            currency = deal.currency or self._currency
+            clock = deal_clock(deal.seconds_left)
+            drawn_from = (deal.title, deal.sku, deal.price, currency, clock, deal.stock_left,
+                          deal.stock_total, language)  # fmt: skip
+            if row.drawn_from[0] == drawn_from:
+                continue
+            row.drawn_from[0] = drawn_from
+            changed = True
             # The product on its line, its figures on the next: in one run of text, a Chinese
             # row at 1366x768 broke inside its words ("剩\n余 1:48", "剩余\n1:57").
             figures = (
                 self.tr("%1 · %2 left · %3 of %4 units left")
-                .replace(
-                    "%1",
-                    format_money(deal.price, deal.currency or self._currency, current_language()),
-                )
-                .replace("%2", deal_clock(deal.seconds_left))
+                .replace("%1", format_money(deal.price, currency, language))
+                .replace("%2", clock)
                 .replace("%3", _count(deal.stock_left))
                 .replace("%4", _count(deal.stock_total))
             )
-            label.setText(f"{deal.title or deal.sku}\n{figures}")
-            button.setText(self.tr("Stop"))
-            button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
-        self._running_scroll.setVisible(bool(wanted))
-        self._fit_running()
+            row.label.setText(f"{deal.title or deal.sku}\n{figures}")
+            row.button.setText(self.tr("Stop"))
+            row.button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
+        if self._running_scroll.isHidden() == bool(wanted):
+            self._running_scroll.setVisible(bool(wanted))
+            changed = True
+        if changed:
+            self._fit_running()
 
     def _fit_running(self) -> None:
         """The running deals' rows take what the product list leaves: as tall as their rows, up
@@ -397,7 +419,7 @@ class ProductPanel(QWidget):
         return 2 * (2 * self.fontMetrics().lineSpacing() + 12)
 
     def running_deal_texts(self) -> list[str]:
-        return [label.text() for label, _button in self._running_rows.values()]
+        return [row.label.text() for row in self._running_rows.values()]
 
     def _render_deal(self) -> None:
         deal = self._deal
@@ -445,6 +467,16 @@ class ProductPanel(QWidget):
         self.start_deal_requested.emit(
             self._on_screen, str(price), self._deal_seconds.value(), self._deal_stock.value()
         )
+
+
+class _RunningRow(NamedTuple):
+    """A running deal's row: its label and stop button on one widget (removed as one), and
+    what the row was last written from (a one-item list: the tuple itself is fixed)."""
+
+    label: QLabel
+    button: QPushButton
+    line: QWidget
+    drawn_from: list[tuple[object, ...] | None]
 
 
 def _count(value: int) -> str:
