@@ -145,3 +145,177 @@ def test_the_boards_products_are_written_only_when_they_change(
     # A change of language writes them all, in its words.
     board.retranslate()
     assert sorted(written) == list(range(DEALS))
+
+
+# -- counts with their noun: Qt's plural forms ---------------------------------------------------
+
+# What the window says at 1 and at 2, in each language (English's forms from
+# translations/anchordesk_en.ts, as Qt documents for a source language with plurals).
+SAID: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "new": ("1 new comment ↓", "2 new comments ↓"),
+        "new_name": ("1 new comment: show the newest", "2 new comments: show the newest"),
+        "running": (
+            "$9.99 · 0:30 left · 1 of 1 unit left",
+            "$9.99 · 0:30 left · 1 of 2 units left",
+        ),
+        "live": ("Live: 0:30 left · 1 of 1 unit left", "Live: 0:30 left · 1 of 2 units left"),
+        "sold_out": ("Deal sold out: its 1 unit sold", "Deal sold out: 2 of its units sold"),
+        "products": (
+            "This show has 1 product: there is no product 7.",
+            "This show has 2 products: there is no product 7.",
+        ),
+        "words": ("1 word to avoid on air:", "2 words to avoid on air:"),
+        "summary": (
+            "1 error, 1 warning, each shown next to its field",
+            "2 errors, 2 warnings, each shown next to its field",
+        ),
+    },
+    "zh_CN": {
+        "new": ("1 条新评论 ↓", "2 条新评论 ↓"),
+        "new_name": ("1 条新评论：跳到最新", "2 条新评论：跳到最新"),
+        "running": ("US$9.99 · 剩余 0:30 · 剩 1/1 件", "US$9.99 · 剩余 0:30 · 剩 1/2 件"),
+        "live": ("进行中：还剩 0:30 · 库存 1/1 件", "进行中：还剩 0:30 · 库存 1/2 件"),
+        "sold_out": ("秒杀已抢光：售出 1 件", "秒杀已抢光：售出 2 件"),
+        "products": (
+            "本节目只有 1 个商品，没有第 7 个商品。",
+            "本节目只有 2 个商品，没有第 7 个商品。",
+        ),
+        "words": ("1 处直播中应避免的用语：", "2 处直播中应避免的用语："),
+        "summary": (
+            "1 个错误，1 个警告（各自显示在对应字段旁）",
+            "2 个错误，2 个警告（各自显示在对应字段旁）",
+        ),
+    },
+    "ja": {
+        "new": ("新着コメント 1 件 ↓", "新着コメント 2 件 ↓"),
+        "new_name": ("新着コメント 1 件：最新を表示", "新着コメント 2 件：最新を表示"),
+        "running": ("$9.99 · 残り 0:30 · 1点中残り1点", "$9.99 · 残り 0:30 · 2点中残り1点"),
+        "live": ("開催中：残り 0:30 · 在庫 1/1 個", "開催中：残り 0:30 · 在庫 1/2 個"),
+        "sold_out": ("セール分完売：1点販売", "セール分完売：2点販売"),
+        "products": (
+            "この番組の商品は 1 点です。商品 7 はありません。",
+            "この番組の商品は 2 点です。商品 7 はありません。",
+        ),
+        "words": ("配信で避けるべき語が 1 件：", "配信で避けるべき語が 2 件："),
+        "summary": (
+            "エラー 1 件、警告 1 件（それぞれの項目の横に表示）",
+            "エラー 2 件、警告 2 件（それぞれの項目の横に表示）",
+        ),
+    },
+}
+
+
+def _said(count: int, qtbot: QtBot) -> dict[str, str]:
+    """What the window's panels say with ``count`` of each thing, in the installed language."""
+    from tests.ui.conftest import small_controller
+
+    from anchordesk.live.settings import Settings
+    from anchordesk.ui.docks.comments import CommentPanel
+    from anchordesk.ui.editor.draft import Finding
+    from anchordesk.ui.editor.editor import ShowEditor
+    from anchordesk.ui.state import CommentRow
+
+    said: dict[str, str] = {}
+    comments = CommentPanel()
+    qtbot.addWidget(comments)
+    comments.stop_following()
+    comments.add_comments([CommentRow(f"json:{i}", "Ann", "Hi", T0 + i) for i in range(count)])
+    said["new"] = comments.new_comments.text()
+    said["new_name"] = comments.new_comments.accessibleName()
+
+    panel = ProductPanel()
+    qtbot.addWidget(panel)
+    products = tuple(
+        ProductRow(f"P{i}", f"Product {i}", Decimal("19.99"), 100, 0) for i in range(2)
+    )
+    running = DealRow(
+        "P0", "live", Decimal("9.99"), 30.0, 60.0, 1, count, title="Product 0",
+        currency="USD", deal_id="d0",
+    )  # fmt: skip
+    state = ShowState(title="S", currency="USD", language="en", products=products)
+    panel.update_state(replace(state, deals=(running,)))
+    said["running"] = panel.running_deal_texts()[0].split("\n")[1]
+    panel.update_state(replace(state, deals=(running,), on_screen_sku="P0", deal=running))
+    said["live"] = panel.deal_status_text()
+    sold_out = replace(running, state="sold_out", stock_left=0, units_sold=count)
+    panel.update_state(replace(state, on_screen_sku="P0", deal=sold_out))
+    said["sold_out"] = panel.deal_status_text()
+
+    controller = small_controller(Settings(record=False, record_asked=True))
+    messages: list[str] = []
+    controller.message.connect(messages.append)
+    controller.show_state = replace(state, products=products[:count])
+    controller.show_product_number(7)
+    said["products"] = messages[-1]
+    controller.shutdown()
+
+    # The go-live check's line (its dialog checks a destination over the network: its
+    # message, from the installed catalogue, as the dialog asks for it).
+    said["words"] = QCoreApplication.translate(
+        "GoLiveDialog", "%Ln word(s) to avoid on air:", None, count
+    )
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    editor.findings = [Finding(f"products[{i}]", "bad", True) for i in range(count)] + [
+        Finding(f"rundown[{i}]", "odd", False) for i in range(count)
+    ]
+    editor._update_summary()
+    said["summary"] = editor.problem_summary.text()
+    return said
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN", "ja"])
+def test_a_count_of_one_and_of_two_are_said_with_the_languages_plural_forms(
+    qapp: QApplication, qtbot: QtBot, language: str
+) -> None:
+    """Before: "1 new comments ↓", "This show has 1 products", "1 of 1 units left", "1 word(s)
+    to avoid on air", "1 errors, 1 warnings": the window had no plural forms. Now each count
+    with its noun is Qt's numerus message (``tr(…, n)`` with %Ln), English's forms from
+    translations/anchordesk_en.ts, Chinese and Japanese by hand."""
+    from anchordesk.ui import i18n
+
+    i18n.install(qapp, language)
+    try:
+        for count, index in ((1, 0), (2, 1)):
+            said = _said(count, qtbot)
+            expected = {key: forms[index] for key, forms in SAID[language].items()}
+            assert said == expected
+    finally:
+        i18n.install(qapp, "en")
+
+
+def test_a_large_count_is_grouped_as_the_languages_counts_are(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    """%Ln is grouped by the window's language: the same figure as core.money.format_number
+    writes everywhere else (12,345)."""
+    from anchordesk.core.money import format_number
+    from anchordesk.ui import i18n
+    from anchordesk.ui.docks.comments import CommentPanel
+
+    for language in ("en", "zh_CN", "ja"):
+        i18n.install(qapp, language)
+        try:
+            panel = CommentPanel()
+            qtbot.addWidget(panel)
+            assert format_number(12345, language) in panel.tr("%Ln new comment(s) ↓", "", 12345)
+        finally:
+            i18n.install(qapp, "en")
+
+
+def test_the_catalogues_read_from_their_ts_sources_give_the_plural_forms() -> None:
+    """Where no .qm was built the .ts is read (core.languages.TsTranslator): it gave the first
+    form for every count."""
+    from anchordesk.core import paths
+    from anchordesk.core.languages import TsTranslator
+
+    english = TsTranslator(paths.translations_dir() / "anchordesk_en.ts")
+    assert english.translate("CommentPanel", "%Ln new comment(s) ↓", None, 1) == ("1 new comment ↓")
+    assert english.translate("CommentPanel", "%Ln new comment(s) ↓", None, 2) == (
+        "2 new comments ↓"
+    )
+    japanese = TsTranslator(paths.translations_dir() / "anchordesk_ja.ts")
+    assert japanese.translate("CommentPanel", "%Ln new comment(s) ↓", None, 2) == (
+        "新着コメント 2 件 ↓"
+    )

@@ -380,11 +380,10 @@ class ProductPanel(QWidget):
             # The product on its line, its figures on the next: in one run of text, a Chinese
             # row at 1366x768 broke inside its words ("剩\n余 1:48", "剩余\n1:57").
             figures = (
-                self.tr("%1 · %2 left · %3 of %4 units left")
+                self.tr("%1 · %2 left · %3 of %Ln unit(s) left", "", deal.stock_total)
                 .replace("%1", format_money(deal.price, currency, language))
                 .replace("%2", clock)
                 .replace("%3", _count(deal.stock_left))
-                .replace("%4", _count(deal.stock_total))
             )
             row.label.setText(f"{deal.title or deal.sku}\n{figures}")
             row.button.setText(self.tr("Stop"))
@@ -437,16 +436,13 @@ class ProductPanel(QWidget):
         if deal is None:
             status = "" if self._on_screen else self.tr("Put a product on screen to start a deal.")
         elif deal.state == "live":
-            status = self.tr("Live: %1 left · %2 of %3 units left").replace(
-                "%1", deal_clock(deal.seconds_left)
-            )
-            status = status.replace("%2", _count(deal.stock_left)).replace(
-                "%3", _count(deal.stock_total)
+            status = (
+                self.tr("Live: %1 left · %2 of %Ln unit(s) left", "", deal.stock_total)
+                .replace("%1", deal_clock(deal.seconds_left))
+                .replace("%2", _count(deal.stock_left))
             )
         elif deal.state == "sold_out":
-            status = self.tr("Deal sold out: %1 of its units sold").replace(
-                "%1", _count(deal.units_sold)
-            )
+            status = self.tr("Deal sold out: %Ln of its unit(s) sold", "", deal.units_sold)
         elif deal.state == "ended":
             status = self.tr("Ended")
         else:
