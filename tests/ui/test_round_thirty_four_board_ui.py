@@ -8,7 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLabel, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -319,3 +319,93 @@ def test_the_catalogues_read_from_their_ts_sources_give_the_plural_forms() -> No
     assert japanese.translate("CommentPanel", "%Ln new comment(s) ↓", None, 2) == (
         "新着コメント 2 件 ↓"
     )
+
+
+# -- opening a show of many products -------------------------------------------------------------
+
+
+class _CardMoves(QObject):
+    """Counts the moves of product cards: the work of laying the list out, counted not timed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moves = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Move and watched.objectName().startswith("product_card_"):
+            self.moves += 1
+        return False
+
+
+def test_opening_a_show_of_many_products_lays_the_cards_out_once(qtbot: QtBot) -> None:
+    """Before: each card of a newly opened show was added to the list while it was on screen,
+    so Qt showed and placed the cards one after the other, each placing moving the cards
+    placed before it: a show of 5,000 products froze the window 13 s (10,000: minutes).
+    Now the list is hidden while its cards are made, then shown once: each card is moved a
+    few times, not hundreds. The cards say their figures and a focused card keeps the keys."""
+    count = 300
+    panel = ProductPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 700)
+    panel.show()
+    QApplication.processEvents()
+    moves = _CardMoves()
+    QApplication.instance().installEventFilter(moves)  # type: ignore[union-attr]
+    try:
+        products = tuple(
+            ProductRow(f"P{i}", f"Product {i}", Decimal("19.99"), 1000, 0) for i in range(count)
+        )
+        state = ShowState(title="Big", currency="USD", language="en", products=products)
+        panel.update_state(state)
+        QApplication.processEvents()
+        assert moves.moves <= 4 * count, moves.moves  # was 38,487 (about count² / 2)
+        last = panel.card(f"P{count - 1}")
+        assert last.isVisible() and "1,000 left · 0 sold" in last.text()
+        panel.card("P1").setFocus()
+        QApplication.processEvents()
+        moves.moves = 0
+        panel.resize(700, 700)  # three columns: the cards placed again, once each
+        QApplication.processEvents()
+        assert moves.moves <= 4 * count, moves.moves
+        assert panel.card("P1").hasFocus()
+        # Another show of as many products: the same.
+        moves.moves = 0
+        panel.update_state(
+            replace(state, products=tuple(replace(p, sku=f"Q{p.sku}") for p in products))
+        )
+        QApplication.processEvents()
+        assert moves.moves <= 4 * count, moves.moves
+        assert panel.card(f"QP{count - 1}").isVisible()
+    finally:
+        QApplication.instance().removeEventFilter(moves)  # type: ignore[union-attr]
+
+
+def test_the_staged_card_is_framed_green_by_the_lists_one_style_sheet(qtbot: QtBot) -> None:
+    """The cards share the list's style sheet (a sheet of its own on each card made Qt style
+    each apart); the staged card (studio mode) is still framed green, and only while staged."""
+    panel = ProductPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 500)
+    panel.show()
+    products = tuple(
+        ProductRow(f"P{i}", f"Product {i}", Decimal("19.99"), 1000, 0) for i in range(3)
+    )
+    state = ShowState(title="S", currency="USD", language="en", products=products)
+
+    def green_pixels(sku: str) -> int:
+        image = panel.card(sku).grab().toImage()
+        return sum(
+            image.pixelColor(x, y).name() == "#43a047"
+            for x in range(image.width())
+            for y in range(image.height())
+        )
+
+    panel.update_state(state)
+    QApplication.processEvents()
+    assert green_pixels("P1") == 0
+    panel.update_state(replace(state, staged_sku="P1"))
+    QApplication.processEvents()
+    assert green_pixels("P1") > 100 and green_pixels("P2") == 0
+    panel.update_state(state)
+    QApplication.processEvents()
+    assert green_pixels("P1") == 0

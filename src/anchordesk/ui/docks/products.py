@@ -13,12 +13,15 @@ command that cannot act, and why).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDoubleSpinBox,
     QFormLayout,
     QFrame,
@@ -38,6 +41,14 @@ from anchordesk.core.money import currency_digits, format_money, format_number
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import DealRow, ProductRow, ShowState
 from anchordesk.ui.words import closed_bidi, deal_clock, fitted_parts, plain_tooltip
+
+# The staged card (studio mode) is framed green, as its preview is; the frame takes a pixel of
+# the padding, so its text does not move.
+CARD_STYLE = (
+    "QPushButton { text-align: left; padding: 4px 8px; }"
+    ' QPushButton[staged="true"] { padding: 3px 7px; border: 2px solid #43a047;'
+    " border-radius: 3px; }"
+)
 
 
 class ProductPanel(QWidget):
@@ -70,6 +81,10 @@ class ProductPanel(QWidget):
         self._showing_live: str | None = None  # deal_id whose real values fill the form
 
         self._grid_host = QWidget(self)
+        # One style sheet for every card, on the list: a style sheet of its own on each card
+        # (10,000 in a show at the limit) made Qt style and lay out each card on its own, and
+        # opening a show of 5,000 products froze the window 13 s.
+        self._grid_host.setStyleSheet(CARD_STYLE)
         self._grid = QGridLayout(self._grid_host)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(4)
@@ -189,7 +204,31 @@ class ProductPanel(QWidget):
         self._render_running()
 
     def _rebuild(self, products: tuple[ProductRow, ...]) -> None:
+        with self._cards_hidden():
+            self._make_cards(products)
+
+    @contextmanager
+    def _cards_hidden(self) -> Iterator[None]:
+        """The list hidden while its cards are made or placed, then shown once: a card added
+        to a list on screen is shown and laid out on its own, one after the other, and opening
+        a show of 5,000 products froze the window 13 s (10,000: minutes). The card that had
+        the keyboard keeps it."""
+        host = self._grid_host
+        if host.isHidden():
+            yield
+            return
+        focused = QApplication.focusWidget()
+        host.hide()
+        try:
+            yield
+        finally:
+            host.show()
+            if focused is not None and any(focused is card for card in self._cards.values()):
+                focused.setFocus()
+
+    def _make_cards(self, products: tuple[ProductRow, ...]) -> None:
         for card in self._cards.values():
+            self._grid.removeWidget(card)
             card.deleteLater()
         self._cards.clear()
         self._card_drawn_from.clear()
@@ -201,7 +240,7 @@ class ProductPanel(QWidget):
             card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             # As tall as its two lines need (their sizeHint), no taller: a fixed 52 px left the
             # fourth card of a four-product show cut at 1366x768 in Chinese and Japanese.
-            card.setStyleSheet("QPushButton { text-align: left; padding: 4px 8px; }")
+            card.setProperty("staged", False)
             sku = product.sku
             card.clicked.connect(lambda _checked=False, sku=sku: self._card_clicked(sku))
             self._cards[product.sku] = card
@@ -214,10 +253,11 @@ class ProductPanel(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
-        for card in self._cards.values():
-            self._grid.removeWidget(card)
-        for position, card in enumerate(self._cards.values()):
-            self._grid.addWidget(card, position // columns, position % columns)
+        with self._cards_hidden():
+            for card in self._cards.values():
+                self._grid.removeWidget(card)
+            for position, card in enumerate(self._cards.values()):
+                self._grid.addWidget(card, position // columns, position % columns)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -282,15 +322,12 @@ class ProductPanel(QWidget):
             card.setToolTip(plain_tooltip(product.title) if shown != first else "")
         card.setAccessibleName(self.tr("Put %1 on screen").replace("%1", product.title))
         card.setChecked(product.sku == self._on_screen)
-        # Studio mode: the staged card is framed green, as its preview is.
-        style = "QPushButton { text-align: left; padding: 4px 8px; }"
-        if staged:
-            style = (
-                "QPushButton { text-align: left; padding: 3px 7px; border: 2px solid #43a047;"
-                " border-radius: 3px; }"
-            )
-        if card.styleSheet() != style:
-            card.setStyleSheet(style)
+        # Studio mode: the staged card is framed green, as its preview is (the list's style
+        # sheet draws it from the card's "staged" property).
+        if card.property("staged") != staged:
+            card.setProperty("staged", staged)
+            card.style().unpolish(card)
+            card.style().polish(card)
 
     def _card_text_px(self) -> int:
         """The width a card's text has: its column of the list's view, less the card's
