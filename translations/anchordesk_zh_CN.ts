@@ -3144,7 +3144,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+148"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+163"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -3185,7 +3185,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+107"/>
+        <location line="+132"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -3205,7 +3205,7 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message numerus="yes">
-        <location line="+100"/>
+        <location line="+97"/>
         <source>%1 · %2 left · %3 of %Ln unit(s) left</source>
         <translation>
             <numerusform>%1 · 剩余 %2 · 剩 %3/%Ln 件</numerusform>
