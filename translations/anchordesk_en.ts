@@ -67,7 +67,7 @@
 <context>
     <name>ProductPanel</name>
     <message numerus="yes">
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+420"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+425"/>
         <source>%1 · %2 left · %3 of %Ln unit(s) left</source>
         <translation>
             <numerusform>%1 · %2 left · %3 of %Ln unit left</numerusform>

@@ -3185,7 +3185,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+137"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>

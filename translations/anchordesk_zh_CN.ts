@@ -3185,7 +3185,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+137"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>

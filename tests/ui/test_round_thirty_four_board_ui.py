@@ -409,3 +409,34 @@ def test_the_staged_card_is_framed_green_by_the_lists_one_style_sheet(qtbot: QtB
     panel.update_state(state)
     QApplication.processEvents()
     assert green_pixels("P1") == 0
+
+
+def test_a_refresh_measures_what_the_cards_share_once_not_once_per_card(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: each card of each refresh found the list's text width (its view, spacing and
+    columns) and the font's key again: with 10,000 products, 0.13 s of every refresh, ten a
+    second (now 0.02-0.03 s; benchmarks/open_big_show.py). Counted: once a refresh."""
+    panel = ProductPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 700)
+    panel.show()
+    products = tuple(
+        ProductRow(f"P{i}", f"Product {i}", Decimal("19.99"), 1000, 0) for i in range(DEALS)
+    )
+    state = ShowState(title="S", currency="USD", language="en", products=products)
+    panel.update_state(state)
+    QApplication.processEvents()
+    measured: list[int] = []
+    text_px = panel._card_text_px
+
+    def counting() -> int:
+        measured.append(1)
+        return text_px()
+
+    monkeypatch.setattr(panel, "_card_text_px", counting)
+    changed = replace(state, products=(replace(products[0], stock_left=999, units_sold=1),
+                                       *products[1:]))  # fmt: skip
+    panel.update_state(changed)
+    assert len(measured) == 1, len(measured)  # was one per card (60)
+    assert "999 left · 1 sold" in panel.card("P0").text()

@@ -174,8 +174,7 @@ class ProductPanel(QWidget):
         for row in self._running_rows.values():
             row.drawn_from[0] = None
         self._render_running()
-        for product in self._products:
-            self._render_card(product)
+        self._render_cards(self._products)
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -191,8 +190,7 @@ class ProductPanel(QWidget):
         self._staged = state.staged_sku
         self._deal = state.deal
         self._live_deals = state.deals
-        for product in state.products:
-            self._render_card(product)
+        self._render_cards(state.products)
         live = state.deal if state.deal is not None and state.deal.is_live else None
         if live is not None:
             # While the deal runs the form shows the deal itself, not the form's last values.
@@ -266,8 +264,7 @@ class ProductPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._cards_scroll.viewport() and event.type() == QEvent.Type.Resize:
-            for product in self._products:
-                self._render_card(product)  # elided and wrapped for the list's new width
+            self._render_cards(self._products)  # elided and wrapped for the list's new width
         return super().eventFilter(watched, event)
 
     def _card_clicked(self, sku: str) -> None:
@@ -278,12 +275,22 @@ class ProductPanel(QWidget):
     def card(self, sku: str) -> QPushButton:
         return self._cards[sku]
 
-    def _render_card(self, product: ProductRow) -> None:
+    def _render_cards(self, products: tuple[ProductRow, ...]) -> None:
+        """Each card drawn again if what it is drawn from changed. What every card shares (the
+        text's width, the language, the font) is found once, not once per card: with 10,000
+        products it was a fifth of each refresh."""
+        first = next(iter(self._cards.values()), None)  # the cards share their font
+        font = (first or self._grid_host).font().key()
+        shared = (self._card_text_px(), current_language(), font)
+        for product in products:
+            self._render_card(product, shared)
+
+    def _render_card(self, product: ProductRow, shared: tuple[int, str, str]) -> None:
         card = self._cards.get(product.sku)
         if card is None:
             return
         number = self._card_numbers[product.sku]
-        room_px = self._card_text_px()
+        room_px = shared[0]
         staged = product.sku == self._staged and product.sku != self._on_screen
         drawn_from = (
             product,
@@ -291,9 +298,7 @@ class ProductPanel(QWidget):
             self._currency_of(product),
             product.sku == self._on_screen,
             staged,
-            room_px,
-            current_language(),
-            card.font().key(),
+            *shared,
         )
         if self._card_drawn_from.get(product.sku) == drawn_from:
             return
