@@ -47,6 +47,7 @@ diff <(list_wheel "$wheel") <(list_wheel "$work"/direct/anchordesk-*.whl) >"$wor
 list_wheel "$wheel" >"$work/wheel.files"
 for must in anchordesk/resources/shows/zh/show.json anchordesk/resources/show.schema.json \
     anchordesk/translations/anchordesk_zh_CN.qm anchordesk/translations/anchordesk_ja.qm \
+    anchordesk/translations/anchordesk_en.qm \
     anchordesk/resources/icons/hicolor/256x256/apps/io.github.anchordesk.AnchorDesk.png \
     anchordesk/resources/desktop/io.github.anchordesk.AnchorDesk.desktop \
     anchordesk/control/web/index.html anchordesk/control/web/app.js \

@@ -39,7 +39,7 @@ def main() -> int:
         if not folder.resolve().is_relative_to(package):
             fail(f"{name} found at {folder}, outside the installed package")
     qm_files = sorted(p.name for p in paths.translations_dir().glob("*.qm"))
-    if qm_files != ["anchordesk_ja.qm", "anchordesk_zh_CN.qm"]:
+    if qm_files != ["anchordesk_en.qm", "anchordesk_ja.qm", "anchordesk_zh_CN.qm"]:
         fail(f"compiled translations in the package: {qm_files}")
     print(f"package, resources and translations ({', '.join(qm_files)}) from {package}")
 

@@ -61,7 +61,13 @@ def _one_qapplication_for_the_session(qapp: object) -> object:
     Overlay code makes a bare QGuiApplication when none exists (it must not import QtWidgets);
     if that happened first, a later widget test would abort the whole run ("Cannot create a
     QWidget without QApplication"). One QApplication serves both.
+
+    It speaks English as the program does (``ui.main_window`` installs the language before any
+    window): English's catalogue holds its plural forms ("1 new comment", "2 new comments").
     """
+    from anchordesk.ui import i18n
+
+    i18n.install(qapp, "en")  # type: ignore[arg-type]
     return qapp
 
 

@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+254"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+255"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -165,7 +165,7 @@
         <translation>注文</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Viewers fell from %1 to %2 in %3 min: give them a reason to stay</source>
         <translation>%3 分で視聴者が %1 から %2 に減少：残る理由を伝えましょう</translation>
     </message>
@@ -200,12 +200,12 @@
         <translation>最大 %1 · 購入者 %2</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+51"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>sells out in ~%1 min</source>
         <translation>約 %1 分で完売</translation>
     </message>
@@ -294,23 +294,35 @@
         <translation>選択したコメントを非表示</translation>
     </message>
     <message>
-        <location line="+60"/>
         <source>%1 new comments ↓</source>
-        <translation>新着コメント %1 件 ↓</translation>
+        <translation type="vanished">新着コメント %1 件 ↓</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>%1 new comments: show the newest</source>
-        <translation>新着コメント %1 件：最新を表示</translation>
+        <translation type="vanished">新着コメント %1 件：最新を表示</translation>
     </message>
     <message>
-        <location line="-59"/>
+        <location line="+3"/>
         <location line="+93"/>
         <source>%1 received</source>
         <translation>%1 件受信</translation>
     </message>
+    <message numerus="yes">
+        <location line="-34"/>
+        <source>%Ln new comment(s) ↓</source>
+        <translation>
+            <numerusform>新着コメント %Ln 件 ↓</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln new comment(s): show the newest</source>
+        <translation>
+            <numerusform>新着コメント %Ln 件：最新を表示</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+9"/>
+        <location line="+42"/>
         <source>Nothing pinned</source>
         <translation>固定中のコメントなし</translation>
     </message>
@@ -495,8 +507,15 @@
         <source>The recording has stopped: %1</source>
         <translation>録画を停止しました：%1</translation>
     </message>
+    <message numerus="yes">
+        <location line="+111"/>
+        <source>This show has %Ln product(s): there is no product %1.</source>
+        <translation>
+            <numerusform>この番組の商品は %Ln 点です。商品 %1 はありません。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+253"/>
+        <location line="+142"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
@@ -543,12 +562,11 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-399"/>
         <source>This show has %1 products: there is no product %2.</source>
-        <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
+        <translation type="vanished">この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-384"/>
         <source>The deal price is not a number.</source>
         <translation>セール価格が数値ではありません。</translation>
     </message>
@@ -1673,13 +1691,19 @@
         <source>the camera</source>
         <translation>カメラ</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+11"/>
-        <source>%1 word(s) to avoid on air:</source>
-        <translation>配信で避けるべき語が %1 件：</translation>
+        <source>%Ln word(s) to avoid on air:</source>
+        <translation>
+            <numerusform>配信で避けるべき語が %Ln 件：</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+6"/>
+        <source>%1 word(s) to avoid on air:</source>
+        <translation type="vanished">配信で避けるべき語が %1 件：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>no banned or absolute terms</source>
         <translation>禁止語・断定表現なし</translation>
     </message>
@@ -1749,7 +1773,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-177"/>
+        <location line="-175"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
@@ -2379,12 +2403,11 @@
         <translation>「%1」を画面に出す</translation>
     </message>
     <message>
-        <location line="+36"/>
         <source>This show has %1 products: there is no product %2.</source>
-        <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
+        <translation type="vanished">この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+43"/>
         <source>The show is live: stop streaming to end it.</source>
         <translation>配信中です。終了するには配信を停止してください。</translation>
     </message>
@@ -2569,8 +2592,15 @@
         <source>Rehearsal — simulated audience, nothing is pushed</source>
         <translation>リハーサル — 模擬視聴者、配信しません</translation>
     </message>
+    <message numerus="yes">
+        <location line="+53"/>
+        <source>This show has %Ln product(s): there is no product %1.</source>
+        <translation>
+            <numerusform>この番組の商品は %Ln 点です。商品 %1 はありません。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+159"/>
+        <location line="+106"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
@@ -2981,7 +3011,7 @@
         <translation>%1：%2 — %3</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+67"/>
         <source>Put this product on screen?</source>
         <translation>この商品を画面に出しますか？</translation>
     </message>
@@ -3026,14 +3056,23 @@
         <translation>配信で避けるべき語</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>“%1” has %2 word(s) that platforms may punish on air. Edit the show, or avoid them when speaking:</source>
-        <translation>「%1」には配信中にプラットフォームから処罰されうる語が %2 件あります。番組を編集するか、話すときに避けてください：</translation>
+        <translation type="vanished">「%1」には配信中にプラットフォームから処罰されうる語が %2 件あります。番組を編集するか、話すときに避けてください：</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+19"/>
         <source>&amp;Put it on air</source>
         <translation>放送に出す(&amp;P)</translation>
+    </message>
+</context>
+<context>
+    <name>OnAirWords</name>
+    <message numerus="yes">
+        <location line="-125"/>
+        <source>“%1” has %Ln word(s) that platforms may punish on air. Edit the show, or avoid them when speaking:</source>
+        <translation>
+            <numerusform>「%1」には配信中にプラットフォームから処罰されうる語が %Ln 件あります。番組を編集するか、話すときに避けてください：</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -3120,7 +3159,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+147"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+163"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -3161,7 +3200,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+137"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -3180,17 +3219,37 @@
         <source>Put %1 on screen</source>
         <translation>%1 を画面に表示</translation>
     </message>
+    <message numerus="yes">
+        <location line="+97"/>
+        <source>%1 · %2 left · %3 of %Ln unit(s) left</source>
+        <translation>
+            <numerusform>%1 · 残り %2 · %Ln点中残り%3点</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+57"/>
+        <source>Live: %1 left · %2 of %Ln unit(s) left</source>
+        <translation>
+            <numerusform>開催中：残り %1 · 在庫 %2/%Ln 個</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Deal sold out: %Ln of its unit(s) sold</source>
+        <translation>
+            <numerusform>セール分完売：%Ln点販売</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+82"/>
         <source>%1 · %2 left · %3 of %4 units left</source>
-        <translation>%1 · 残り %2 · %4点中残り%3点</translation>
+        <translation type="vanished">%1 · 残り %2 · %4点中残り%3点</translation>
     </message>
     <message>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation type="vanished">%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="-56"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -3200,7 +3259,7 @@
         <translation>%1 のセールを停止</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+36"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>
@@ -3211,22 +3270,20 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+26"/>
+        <location line="+23"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>商品を画面に出すとセールを始められます。</translation>
     </message>
     <message>
-        <location line="-24"/>
         <source>Live: %1 left · %2 of %3 units left</source>
-        <translation>開催中：残り %1 · 在庫 %2/%3 個</translation>
+        <translation type="vanished">開催中：残り %1 · 在庫 %2/%3 個</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Deal sold out: %1 of its units sold</source>
-        <translation>セール分完売：%1点販売</translation>
+        <translation type="vanished">セール分完売：%1点販売</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-13"/>
         <source>Ended</source>
         <translation>終了</translation>
     </message>
@@ -3998,7 +4055,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+464"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+478"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -4013,7 +4070,7 @@
         <translation>番組</translation>
     </message>
     <message>
-        <location line="-225"/>
+        <location line="-239"/>
         <location line="+81"/>
         <source>Checking the show…</source>
         <translation>番組を確認しています…</translation>
@@ -4023,15 +4080,35 @@
         <source>Not checked: a picture&apos;s folder does not answer.</source>
         <translation>未確認：画像のフォルダーが応答しません。</translation>
     </message>
+    <message numerus="yes">
+        <location line="+60"/>
+        <source>Nothing was imported from %1: fix row(s) %2 and import again.</source>
+        <translation>
+            <numerusform>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>The show still has %Ln error(s). Save it anyway, to finish later?</source>
+        <translation>
+            <numerusform>番組にはまだエラーが %Ln 件あります。あとで直すために、このまま保存しますか？</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%Ln product(s) imported from %1, with these warnings:</source>
+        <translation>
+            <numerusform>%1 から %Ln 件の商品を取り込みました。次の警告があります：</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+59"/>
+        <location line="+6"/>
         <source>No problems found.</source>
         <translation>問題は見つかりませんでした。</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>%1 errors, %2 warnings, each shown next to its field</source>
-        <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
+        <translation type="vanished">エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/files.py" line="+61"/>
@@ -4044,13 +4121,13 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+108"/>
-        <location line="+356"/>
+        <location line="+109"/>
+        <location line="+353"/>
         <source>Reading %1…</source>
         <translation>%1 を読み込んでいます…</translation>
     </message>
     <message>
-        <location line="-322"/>
+        <location line="-319"/>
         <location line="+20"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -4073,25 +4150,24 @@
     <message>
         <location line="+54"/>
         <location line="+16"/>
-        <location line="+62"/>
+        <location line="+59"/>
         <location line="+73"/>
         <location line="+28"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-178"/>
+        <location line="-175"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
-        <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
+        <translation type="vanished">番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="-66"/>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+54"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-76"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+67"/>
         <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
         <translation>未確認：画像フォルダー %1 が応答しません。</translation>
     </message>
@@ -4133,22 +4209,20 @@
         <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+61"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
-        <translation>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
+        <translation type="vanished">%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+65"/>
         <source>Nothing was imported from %1: fix the file and import again.</source>
         <translation>%1 からは何も取り込んでいません。ファイルを直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+35"/>
         <source>%1 products imported from %2, with these warnings:</source>
-        <translation>%2 から %1 件の商品を取り込みました。次の警告があります：</translation>
+        <translation type="vanished">%2 から %1 件の商品を取り込みました。次の警告があります：</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+84"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+98"/>
         <source>New show[*] — Show editor</source>
         <translation>新しい番組[*] — 番組エディター</translation>
     </message>
@@ -4188,7 +4262,7 @@
         <translation>次の問題へ (F8)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+26"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+55"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
@@ -4203,7 +4277,26 @@
         <translation>番組に保存されていない変更があります。保存しますか？</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="-14"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-73"/>
+        <source>%1, %2, each shown next to its field</source>
+        <translation>%1、%2（それぞれの項目の横に表示）</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln error(s)</source>
+        <translation>
+            <numerusform>エラー %Ln 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln warning(s)</source>
+        <translation>
+            <numerusform>警告 %Ln 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+57"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>

@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+254"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+255"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -165,7 +165,7 @@
         <translation>订单</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Viewers fell from %1 to %2 in %3 min: give them a reason to stay</source>
         <translation>%3 分钟内在线人数从 %1 降到 %2：给观众一个留下的理由</translation>
     </message>
@@ -200,12 +200,12 @@
         <translation>峰值 %1 · 下单 %2 人</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+51"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>sells out in ~%1 min</source>
         <translation>约 %1 分钟后售罄</translation>
     </message>
@@ -294,23 +294,35 @@
         <translation>隐藏选中的评论</translation>
     </message>
     <message>
-        <location line="+60"/>
         <source>%1 new comments ↓</source>
-        <translation>%1 条新评论 ↓</translation>
+        <translation type="vanished">%1 条新评论 ↓</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>%1 new comments: show the newest</source>
-        <translation>%1 条新评论：跳到最新</translation>
+        <translation type="vanished">%1 条新评论：跳到最新</translation>
     </message>
     <message>
-        <location line="-59"/>
+        <location line="+3"/>
         <location line="+93"/>
         <source>%1 received</source>
         <translation>已收到 %1 条</translation>
     </message>
+    <message numerus="yes">
+        <location line="-34"/>
+        <source>%Ln new comment(s) ↓</source>
+        <translation>
+            <numerusform>%Ln 条新评论 ↓</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln new comment(s): show the newest</source>
+        <translation>
+            <numerusform>%Ln 条新评论：跳到最新</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+9"/>
+        <location line="+42"/>
         <source>Nothing pinned</source>
         <translation>没有置顶评论</translation>
     </message>
@@ -495,8 +507,15 @@
         <source>The recording has stopped: %1</source>
         <translation>录制已停止：%1</translation>
     </message>
+    <message numerus="yes">
+        <location line="+111"/>
+        <source>This show has %Ln product(s): there is no product %1.</source>
+        <translation>
+            <numerusform>本节目只有 %Ln 个商品，没有第 %1 个商品。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+253"/>
+        <location line="+142"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
@@ -543,12 +562,11 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-399"/>
         <source>This show has %1 products: there is no product %2.</source>
-        <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
+        <translation type="vanished">本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-384"/>
         <source>The deal price is not a number.</source>
         <translation>秒杀价不是有效数字。</translation>
     </message>
@@ -1673,13 +1691,19 @@
         <source>the camera</source>
         <translation>摄像头</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+11"/>
-        <source>%1 word(s) to avoid on air:</source>
-        <translation>%1 处直播中应避免的用语：</translation>
+        <source>%Ln word(s) to avoid on air:</source>
+        <translation>
+            <numerusform>%Ln 处直播中应避免的用语：</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+6"/>
+        <source>%1 word(s) to avoid on air:</source>
+        <translation type="vanished">%1 处直播中应避免的用语：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>no banned or absolute terms</source>
         <translation>没有违禁词或极限词</translation>
     </message>
@@ -1749,7 +1773,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-177"/>
+        <location line="-175"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
@@ -2379,12 +2403,11 @@
         <translation>把“%1”放上画面</translation>
     </message>
     <message>
-        <location line="+36"/>
         <source>This show has %1 products: there is no product %2.</source>
-        <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
+        <translation type="vanished">本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+43"/>
         <source>The show is live: stop streaming to end it.</source>
         <translation>正在直播：请先停播再结束。</translation>
     </message>
@@ -2569,8 +2592,15 @@
         <source>Rehearsal — simulated audience, nothing is pushed</source>
         <translation>彩排 — 模拟观众，不推流</translation>
     </message>
+    <message numerus="yes">
+        <location line="+53"/>
+        <source>This show has %Ln product(s): there is no product %1.</source>
+        <translation>
+            <numerusform>本节目只有 %Ln 个商品，没有第 %1 个商品。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+159"/>
+        <location line="+106"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
@@ -2981,7 +3011,7 @@
         <translation>%1：%2 — %3</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+67"/>
         <source>Put this product on screen?</source>
         <translation>要把这个商品放上画面吗？</translation>
     </message>
@@ -3026,14 +3056,23 @@
         <translation>直播中应避免的用语</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>“%1” has %2 word(s) that platforms may punish on air. Edit the show, or avoid them when speaking:</source>
-        <translation>“%1”有 %2 处平台可能在直播中处罚的用语。请修改节目，或在讲解时避开：</translation>
+        <translation type="vanished">“%1”有 %2 处平台可能在直播中处罚的用语。请修改节目，或在讲解时避开：</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+19"/>
         <source>&amp;Put it on air</source>
         <translation>仍然上播(&amp;P)</translation>
+    </message>
+</context>
+<context>
+    <name>OnAirWords</name>
+    <message numerus="yes">
+        <location line="-125"/>
+        <source>“%1” has %Ln word(s) that platforms may punish on air. Edit the show, or avoid them when speaking:</source>
+        <translation>
+            <numerusform>“%1”有 %Ln 处平台可能在直播中处罚的用语。请修改节目，或在讲解时避开：</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -3120,7 +3159,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+147"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+163"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -3161,7 +3200,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+137"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -3180,17 +3219,37 @@
         <source>Put %1 on screen</source>
         <translation>把 %1 放到画面上</translation>
     </message>
+    <message numerus="yes">
+        <location line="+97"/>
+        <source>%1 · %2 left · %3 of %Ln unit(s) left</source>
+        <translation>
+            <numerusform>%1 · 剩余 %2 · 剩 %3/%Ln 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+57"/>
+        <source>Live: %1 left · %2 of %Ln unit(s) left</source>
+        <translation>
+            <numerusform>进行中：还剩 %1 · 库存 %2/%Ln 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Deal sold out: %Ln of its unit(s) sold</source>
+        <translation>
+            <numerusform>秒杀已抢光：售出 %Ln 件</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+82"/>
         <source>%1 · %2 left · %3 of %4 units left</source>
-        <translation>%1 · 剩余 %2 · 剩 %3/%4 件</translation>
+        <translation type="vanished">%1 · 剩余 %2 · 剩 %3/%4 件</translation>
     </message>
     <message>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation type="vanished">%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="-56"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -3200,7 +3259,7 @@
         <translation>停止 %1 的秒杀</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+36"/>
         <source>Stop the deal</source>
         <translation>停止秒杀</translation>
     </message>
@@ -3211,22 +3270,20 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+26"/>
+        <location line="+23"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>先把商品放到画面上，才能开始秒杀。</translation>
     </message>
     <message>
-        <location line="-24"/>
         <source>Live: %1 left · %2 of %3 units left</source>
-        <translation>进行中：还剩 %1 · 库存 %2/%3 件</translation>
+        <translation type="vanished">进行中：还剩 %1 · 库存 %2/%3 件</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Deal sold out: %1 of its units sold</source>
-        <translation>秒杀已抢光：售出 %1 件</translation>
+        <translation type="vanished">秒杀已抢光：售出 %1 件</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-13"/>
         <source>Ended</source>
         <translation>已结束</translation>
     </message>
@@ -3998,7 +4055,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+464"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+478"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -4013,7 +4070,7 @@
         <translation>节目</translation>
     </message>
     <message>
-        <location line="-225"/>
+        <location line="-239"/>
         <location line="+81"/>
         <source>Checking the show…</source>
         <translation>正在检查节目…</translation>
@@ -4023,15 +4080,35 @@
         <source>Not checked: a picture&apos;s folder does not answer.</source>
         <translation>未检查：图片所在的文件夹没有响应。</translation>
     </message>
+    <message numerus="yes">
+        <location line="+60"/>
+        <source>Nothing was imported from %1: fix row(s) %2 and import again.</source>
+        <translation>
+            <numerusform>未从 %1 导入任何内容：请修改第 %2 行后重新导入。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>The show still has %Ln error(s). Save it anyway, to finish later?</source>
+        <translation>
+            <numerusform>节目还有 %Ln 个错误。仍然保存，稍后再改吗？</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%Ln product(s) imported from %1, with these warnings:</source>
+        <translation>
+            <numerusform>已从 %1 导入 %Ln 个商品，有以下警告：</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+59"/>
+        <location line="+6"/>
         <source>No problems found.</source>
         <translation>没有发现问题。</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>%1 errors, %2 warnings, each shown next to its field</source>
-        <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
+        <translation type="vanished">%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/files.py" line="+61"/>
@@ -4044,13 +4121,13 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+108"/>
-        <location line="+356"/>
+        <location line="+109"/>
+        <location line="+353"/>
         <source>Reading %1…</source>
         <translation>正在读取 %1…</translation>
     </message>
     <message>
-        <location line="-322"/>
+        <location line="-319"/>
         <location line="+20"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -4073,25 +4150,24 @@
     <message>
         <location line="+54"/>
         <location line="+16"/>
-        <location line="+62"/>
+        <location line="+59"/>
         <location line="+73"/>
         <location line="+28"/>
         <source>Save show</source>
         <translation>保存节目</translation>
     </message>
     <message>
-        <location line="-178"/>
+        <location line="-175"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>内置示例节目不能修改。请用“另存为…”保存一份副本。</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
-        <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
+        <translation type="vanished">节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="-66"/>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+54"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-76"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+67"/>
         <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
         <translation>未检查：图片文件夹 %1 没有响应。</translation>
     </message>
@@ -4133,22 +4209,20 @@
         <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+61"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
-        <translation>未从 %1 导入任何内容：请修改第 %2 行后重新导入。</translation>
+        <translation type="vanished">未从 %1 导入任何内容：请修改第 %2 行后重新导入。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+65"/>
         <source>Nothing was imported from %1: fix the file and import again.</source>
         <translation>未从 %1 导入任何内容：请修改文件后重新导入。</translation>
     </message>
     <message>
-        <location line="+35"/>
         <source>%1 products imported from %2, with these warnings:</source>
-        <translation>已从 %2 导入 %1 个商品，有以下警告：</translation>
+        <translation type="vanished">已从 %2 导入 %1 个商品，有以下警告：</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+84"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+98"/>
         <source>New show[*] — Show editor</source>
         <translation>新节目[*] — 节目编辑器</translation>
     </message>
@@ -4188,7 +4262,7 @@
         <translation>下一个问题 (F8)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+26"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+55"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
     </message>
@@ -4203,7 +4277,26 @@
         <translation>节目有未保存的更改。要保存吗？</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="-14"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-73"/>
+        <source>%1, %2, each shown next to its field</source>
+        <translation>%1，%2（各自显示在对应字段旁）</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln error(s)</source>
+        <translation>
+            <numerusform>%Ln 个错误</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln warning(s)</source>
+        <translation>
+            <numerusform>%Ln 个警告</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+57"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>

@@ -17,7 +17,7 @@ import logging
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from PySide6.QtCore import QTranslator
+from PySide6.QtCore import QLocale, QTranslator
 
 from anchordesk.core import paths
 from anchordesk.core.money import format_number
@@ -79,6 +79,7 @@ class TsTranslator(QTranslator):
     def __init__(self, ts_path: Path) -> None:
         super().__init__()
         self._messages: dict[tuple[str, str], str] = {}
+        self._numerus: dict[tuple[str, str], list[str]] = {}
         root = ElementTree.parse(ts_path).getroot()
         for context in root.iter("context"):
             context_name = context.findtext("name") or ""
@@ -90,12 +91,13 @@ class TsTranslator(QTranslator):
                 if translation.get("type") in {"unfinished", "obsolete", "vanished"}:
                     continue
                 forms = [f.text or "" for f in translation.iter("numerusform")]
-                text = forms[0] if forms else (translation.text or "")
-                if text:
-                    self._messages[(context_name, source)] = text
+                if forms and all(forms):
+                    self._numerus[(context_name, source)] = forms
+                elif not forms and translation.text:
+                    self._messages[(context_name, source)] = translation.text
 
     def isEmpty(self) -> bool:
-        return not self._messages
+        return not self._messages and not self._numerus
 
     def translate(
         self,
@@ -104,17 +106,26 @@ class TsTranslator(QTranslator):
         disambiguation: str | None = None,
         n: int = -1,
     ) -> str:
-        text = self._messages.get((context, source_text), "")
+        forms = self._numerus.get((context, source_text))
+        if forms is not None:
+            # Our languages' plural rules, as Qt's: English has one and other (1 / any other
+            # count), Chinese and Japanese one form for every count.
+            text = forms[0] if len(forms) == 1 or n == 1 else forms[1]
+        else:
+            text = self._messages.get((context, source_text), "")
         if text and n >= 0:
-            text = text.replace("%n", str(n))
+            # As QCoreApplication.translate fills them: %Ln grouped as the default locale.
+            text = text.replace("%Ln", QLocale().toString(n)).replace("%n", str(n))
         return text
 
 
 @functools.cache
 def catalog(language: str) -> QTranslator | None:
-    """The program's catalogue for ``language`` (None for English, or when it is missing),
-    loaded once: the window installs this same one, the remote control reads it."""
-    if language == DEFAULT_LANGUAGE or language not in LANGUAGES:
+    """The program's catalogue for ``language`` (None when it is missing), loaded once: the
+    window installs this same one, the remote control reads it. English's holds only the
+    plural forms of its messages with a count ("%Ln new comment(s)": "1 new comment",
+    "2 new comments"), as Qt documents for a source language with plurals."""
+    if language not in LANGUAGES:
         return None
     name = CATALOG_PREFIX + language
     for directory in translation_dirs():

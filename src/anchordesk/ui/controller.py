@@ -1111,9 +1111,9 @@ class Controller(QObject):
         products = self.show_state.products
         if not 1 <= number <= len(products):
             self.message.emit(
-                self.tr("This show has %1 products: there is no product %2.")
-                .replace("%1", str(len(products)))
-                .replace("%2", str(number))
+                self.tr(
+                    "This show has %Ln product(s): there is no product %1.", "", len(products)
+                ).replace("%1", str(number))
             )
             return
         sku = products[number - 1].sku

@@ -360,9 +360,7 @@ class GoLiveDialog(QDialog):
             self._set(
                 "compliance",
                 WARN,
-                self.tr("%1 word(s) to avoid on air:").replace(
-                    "%1", str(len(facts.compliance_hits))
-                )
+                self.tr("%Ln word(s) to avoid on air:", "", len(facts.compliance_hits))
                 + "".join(f"\n• {line}" for line in facts.compliance_hits),
             )
         else:

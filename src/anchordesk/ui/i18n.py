@@ -87,10 +87,11 @@ def install(app: QCoreApplication, language: str | None = None) -> str:
     for old in _installed:
         app.removeTranslator(old)
     _installed.clear()
-    if resolved != DEFAULT_LANGUAGE:
-        for translator in (_load_qt_catalog(resolved), catalog(resolved)):
-            if translator is not None and app.installTranslator(translator):
-                _installed.append(translator)
+    # English too: its catalogue gives the plural forms ("1 new comment", "2 new comments").
+    qt_catalog = _load_qt_catalog(resolved) if resolved != DEFAULT_LANGUAGE else None
+    for translator in (qt_catalog, catalog(resolved)):
+        if translator is not None and app.installTranslator(translator):
+            _installed.append(translator)
     QLocale.setDefault(QLocale(resolved))
     _current_language = resolved
     return resolved

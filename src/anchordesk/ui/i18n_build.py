@@ -24,6 +24,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # package is scanned.
 SOURCE_ROOT = PACKAGE_DIR.parent
 LANGUAGES = ("zh_CN", "ja")
+# English's plural forms ("1 new comment", "2 new comments"): as Qt documents for a source
+# language with plurals, a catalogue of the numerus messages only (``lupdate -pluralonly``).
+PLURAL_ONLY_LANGUAGES = ("en",)
 
 
 def find_tool(name: str) -> str | None:
@@ -69,6 +72,11 @@ def update(ts_dir: Path) -> int:
     targets = [str(ts_dir / f"anchordesk_{lang}.ts") for lang in LANGUAGES]
     sources = [str(p) for p in source_files()]
     command = [lupdate, "-locations", "relative", *sources, "-ts", *targets]
+    code = subprocess.run(command, check=False).returncode
+    if code:
+        return code
+    plural_targets = [str(ts_dir / f"anchordesk_{lang}.ts") for lang in PLURAL_ONLY_LANGUAGES]
+    command = [lupdate, "-pluralonly", "-locations", "relative", *sources, "-ts", *plural_targets]
     return subprocess.run(command, check=False).returncode
 
 

@@ -721,11 +721,11 @@ class MainWindow(QMainWindow):
         )
 
     def _why_no_product(self, number: int) -> str:
-        return (
-            self.tr("This show has %1 products: there is no product %2.")
-            .replace("%1", str(len(self.controller.show_state.products)))
-            .replace("%2", str(number))
-        )
+        return self.tr(
+            "This show has %Ln product(s): there is no product %1.",
+            "",
+            len(self.controller.show_state.products),
+        ).replace("%1", str(number))
 
     def _why_no_end_rehearsal(self) -> str:
         if self.controller.is_live:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from anchordesk.show.compliance import (
@@ -98,6 +98,19 @@ def describe_placed_hit(placed: PlacedHit) -> str:
 def describe_show_hits(show: Show) -> list[str]:
     """Every hit of the show, one line each, by product and segment name."""
     return [describe_placed_hit(placed) for placed in placed_hits(show)]
+
+
+class OnAirWords(QObject):
+    """The check's sentences with a count, in the language's plural form ("1 word", "2
+    words"): Qt's plural forms come with a QObject's own ``tr``."""
+
+    def words_in_show(self, count: int) -> str:
+        return self.tr(
+            "“%1” has %Ln word(s) that platforms may punish on air. Edit the show, or avoid them "
+            "when speaking:",
+            "",
+            count,
+        )
 
 
 class OnAirCheck:
@@ -202,15 +215,7 @@ class OnAirCheck:
         box.setWindowTitle(QCoreApplication.translate("OnAirCheck", "Words to avoid on air"))
         # Plain text: the show's and viewers' words are never read as markup.
         box.setTextFormat(Qt.TextFormat.PlainText)
-        intro = (
-            QCoreApplication.translate(
-                "OnAirCheck",
-                "“%1” has %2 word(s) that platforms may punish on air. Edit the show, or avoid "
-                "them when speaking:",
-            )
-            .replace("%1", show.title)
-            .replace("%2", str(len(lines)))
-        )
+        intro = OnAirWords().words_in_show(len(lines)).replace("%1", show.title)
         box.setText(intro + "\n\n" + "\n".join(f"• {line}" for line in lines))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         # Not modal: the rehearsal and the hotkeys go on while it is read.

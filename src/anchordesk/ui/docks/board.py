@@ -204,6 +204,7 @@ class BoardPanel(QWidget):
         prompt_head.addWidget(self.dismiss_button)
 
         self.products = QTableWidget(0, 4, self)
+        self._product_rows_drawn_from: list[tuple[object, ...]] = []
         self.products.setObjectName("board_products")
         self.segments = QTableWidget(0, 5, self)
         for table in (self.products, self.segments):
@@ -277,6 +278,7 @@ class BoardPanel(QWidget):
         self.segments.setHorizontalHeaderLabels(
             ["#", self.tr("Segment"), self.tr("Peak"), self.tr("Orders"), self.tr("Conversion")]
         )
+        self._product_rows_drawn_from = []  # the words may have changed, the rows not
         self.update_snapshot(self.snapshot, announce=False)
 
     def prompt_line(self, prompt: Prompt) -> str:
@@ -361,20 +363,44 @@ class BoardPanel(QWidget):
         it showed "gnp.exe" as "exe.png" here, beside the orders panel's "\\u202egnp.exe"
         (R15ui F2)."""
         shown = [p for p in board.products if p.units or p.on_sale]
+        forecasts = [_forecast_minutes(product) for product in shown]
+        # What each row says comes from these: a row is written again only when its own
+        # changed. With 500 deals running (500 products on sale) every row was written again
+        # (money formatted, cells compared, columns measured) at each change of the board,
+        # and each deal's start is one: starting 500 deals took minutes.
+        font = self.products.font().key()
+        drawn_from: list[tuple[object, ...]] = [
+            (product.sku, product.title, product.currency, product.units, product.gmv,
+             product.other_gmv, product.sold_out, product.on_sale, minutes,
+             product.sku in known, language, font)
+            for product, minutes in zip(shown, forecasts, strict=True)
+        ]  # fmt: skip
+        if drawn_from == self._product_rows_drawn_from:
+            return
         with _sized_once(self.products, stretch=0):
-            self._fill_product_rows(shown, language, known)
+            self._fill_product_rows(shown, forecasts, drawn_from, known, language)
+        self._product_rows_drawn_from = drawn_from
 
     def _fill_product_rows(
-        self, shown: list[ProductFigures], language: str, known: set[str]
+        self,
+        shown: list[ProductFigures],
+        forecasts: list[int | None],
+        drawn_from: list[tuple[object, ...]],
+        known: set[str],
+        language: str,
     ) -> None:
-        self.products.setRowCount(len(shown))
-        # The row numbers are hidden: no numbers for a screen reader either.
-        self.products.setVerticalHeaderLabels([""] * len(shown))
+        if self.products.rowCount() != len(shown):
+            self.products.setRowCount(len(shown))
+            # The row numbers are hidden: no numbers for a screen reader either.
+            self.products.setVerticalHeaderLabels([""] * len(shown))
+        before = self._product_rows_drawn_from
         for row, product in enumerate(shown):
+            if row < len(before) and before[row] == drawn_from[row]:
+                continue
+            minutes = forecasts[row]
             if product.sold_out:
                 forecast = self.tr("sold out")
-            elif product.sells_out_in_s is not None:
-                minutes = format_forecast_minutes(product.sells_out_in_s)
+            elif minutes is not None:
                 forecast = self.tr("sells out in ~%1 min").replace("%1", _count(minutes, language))
             else:
                 forecast = DASH
@@ -504,6 +530,14 @@ class BoardPanel(QWidget):
             key = str(self.prompt_list.item(0).data(Qt.ItemDataRole.UserRole))
         if key is not None:
             self.dismiss_requested.emit(key)
+
+
+def _forecast_minutes(product: ProductFigures) -> int | None:
+    """The whole minutes the forecast says (None: no forecast): the row's words change with
+    them, not with each second of ``sells_out_in_s``."""
+    if product.sold_out or product.sells_out_in_s is None:
+        return None
+    return format_forecast_minutes(product.sells_out_in_s)
 
 
 @contextmanager

@@ -365,10 +365,10 @@ class CommentPanel(QWidget):
         if self.following or self._unseen == 0:
             button.hide()
             return
-        button.setText(self.tr("%1 new comments ↓").replace("%1", _count(self._unseen)))
-        button.setAccessibleName(
-            self.tr("%1 new comments: show the newest").replace("%1", _count(self._unseen))
-        )
+        # The count with its noun in the language's plural form ("1 new comment"): %Ln is
+        # grouped as the window's language groups counts.
+        button.setText(self.tr("%Ln new comment(s) ↓", "", self._unseen))
+        button.setAccessibleName(self.tr("%Ln new comment(s): show the newest", "", self._unseen))
         button.adjustSize()
         self._place_new_comments()
         button.show()

@@ -378,6 +378,20 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.go_to_finding(ordered[self._next_finding % len(ordered)])
         self._next_finding += 1
 
+    def counted(self, which: str, count: int) -> str:
+        """The file commands' sentences with a count, in the language's plural form ("1 error",
+        "2 errors"): Qt's plural forms come with a widget's own ``tr``."""
+        if which == "fix rows":
+            return self.tr(
+                "Nothing was imported from %1: fix row(s) %2 and import again.", "", count
+            )
+        if which == "errors left":
+            return self.tr(
+                "The show still has %Ln error(s). Save it anyway, to finish later?", "", count
+            )
+        assert which == "imported", which
+        return self.tr("%Ln product(s) imported from %1, with these warnings:", "", count)
+
     def _update_summary(self) -> None:
         errors = sum(1 for f in self.findings if f.is_error)
         warnings = len(self.findings) - errors
@@ -386,9 +400,9 @@ class ShowEditor(EditorFiles, QMainWindow):
             self.problem_summary.setStyleSheet("")
         else:
             self.problem_summary.setText(
-                self.tr("%1 errors, %2 warnings, each shown next to its field")
-                .replace("%1", str(errors))
-                .replace("%2", str(warnings))
+                self.tr("%1, %2, each shown next to its field")
+                .replace("%1", self.tr("%Ln error(s)", "", errors))
+                .replace("%2", self.tr("%Ln warning(s)", "", warnings))
             )
             self.problem_summary.setStyleSheet("color: #c62828;" if errors else "color: #a65300;")
         self.next_problem_button.setEnabled(bool(self.findings))

@@ -138,6 +138,7 @@ class EditorFiles:
         def data(self) -> dict[str, Any]: ...
         def _edited(self) -> None: ...
         def _update_title(self) -> None: ...
+        def counted(self, which: str, count: int) -> str: ...
 
     def _widget(self) -> QWidget:
         """The window, as the parent of the dialogs it opens."""
@@ -311,10 +312,7 @@ class EditorFiles:
                 answer = QMessageBox.question(
                     self._widget(),
                     QCoreApplication.translate("ShowEditor", "Save show"),
-                    QCoreApplication.translate(
-                        "ShowEditor",
-                        "The show still has %1 errors. Save it anyway, to finish later?",
-                    ).replace("%1", str(len(errors))),
+                    self.counted("errors left", len(errors)),
                 )
                 if answer != QMessageBox.StandardButton.Yes:
                     return False
@@ -549,9 +547,7 @@ class EditorFiles:
         if imported.errors:
             rows = ", ".join(map(str, imported.bad_rows))
             heading = (
-                QCoreApplication.translate(
-                    "ShowEditor", "Nothing was imported from %1: fix rows %2 and import again."
-                )
+                self.counted("fix rows", len(imported.bad_rows))
                 .replace("%1", path.name)
                 .replace("%2", rows)
                 if rows
@@ -589,13 +585,7 @@ class EditorFiles:
             self.check_now()
         # Else the check of the edit, by a worker: it looks at the new products' pictures.
         if imported.problems:  # warnings only (an unknown column, an image outside the show)
-            heading = (
-                QCoreApplication.translate(
-                    "ShowEditor", "%1 products imported from %2, with these warnings:"
-                )
-                .replace("%1", str(len(imported.products)))
-                .replace("%2", path.name)
-            )
+            heading = self.counted("imported", len(imported.products)).replace("%1", path.name)
             self.last_dialog = ProblemsDialog(
                 title, heading, csv_problem_lines(imported), self._widget()
             )

@@ -1,0 +1,96 @@
+"""Opening a show of many products in the window (round 34, board34; R33board33 N1).
+
+    .venv/bin/python benchmarks/open_big_show.py [--products 2000 5000 10000]
+
+The real window (offscreen, 1366x768) with the small test picture opens a show of N products
+and 2N segments (``controller.start_with_show``): printed, the time until the session has
+started and the first turn of the event loop after it (the window frozen meanwhile), the time
+of one poll after that, and of a resize that changes the product list's columns. Not a timed
+test: figures to compare (note the load average printed with them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--products", type=int, nargs="+", default=[2000, 5000])
+    args = parser.parse_args()
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+    from tests.ui.conftest import small_controller
+
+    from anchordesk.live.settings import Settings
+    from anchordesk.show.model import Product, Segment, Show
+    from anchordesk.ui import i18n
+    from anchordesk.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    i18n.install(app, "en")  # type: ignore[arg-type]
+    for count in args.products:
+        executor = ThreadPoolExecutor(3, "bench")
+        controller = small_controller(Settings(record=False, record_asked=True), executor)
+        with tempfile.TemporaryDirectory() as folder:
+            window = MainWindow(
+                controller, QSettings(str(Path(folder) / "w.ini"), QSettings.Format.IniFormat)
+            )
+            window.resize(1366, 768)
+            window.show()
+            app.processEvents()
+            show = Show(
+                title="Big show",
+                currency="USD",
+                language="en",
+                products=tuple(
+                    Product(f"P{i}", f"Product {i}", Decimal("19.99"), 1000) for i in range(count)
+                ),
+                rundown=tuple(
+                    Segment(f"Segment {i}", 60, f"P{i // 2}", "") for i in range(2 * count)
+                ),
+            )
+            began = time.perf_counter()
+            controller.start_with_show(show)
+            while controller.live is None or controller.show_state.title != "Big show":
+                app.processEvents()
+                if controller.live is not None:
+                    controller.poll_show()
+            app.processEvents()
+            open_s = time.perf_counter() - began
+            began = time.perf_counter()
+            controller.poll_show()
+            app.processEvents()
+            poll_s = time.perf_counter() - began
+            began = time.perf_counter()
+            window.products.resize(window.products.width() + 240, window.products.height())
+            app.processEvents()
+            resize_s = time.perf_counter() - began
+            print(
+                f"{count} products: opened in {open_s:.1f} s; a poll {poll_s:.2f} s; a resize"
+                f" of the products panel {resize_s:.2f} s; load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+            window._quitting = True  # type: ignore[attr-defined]
+            controller.shutdown()
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+        executor.shutdown(wait=True, cancel_futures=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
