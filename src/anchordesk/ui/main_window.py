@@ -38,7 +38,7 @@ from anchordesk.core import paths
 from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration, stopwatch_text
-from anchordesk.ui import crash, file_dialogs, window_ini
+from anchordesk.ui import collector, crash, file_dialogs, window_ini
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
@@ -1176,6 +1176,9 @@ def run_control_room(
     assert isinstance(app, QApplication)
     app.setApplicationName("AnchorDesk")
     app.setOrganizationName("AnchorDesk")
+    # Cycles are collected on this thread only: one collected on the picture's thread destroyed
+    # a widget's timer there and crashed the window (ui/collector.py).
+    collector_started = collector.install(app)
     settings = settings if settings is not None else load_settings()
     i18n.install(app, language or settings.language)
     loop = qasync.QEventLoop(app)
@@ -1201,8 +1204,12 @@ def run_control_room(
     # The loop ends when window_life is done, not when Qt sees the last window close: the
     # show's stop and the feeds' end run on it after that.
     app.setQuitOnLastWindowClosed(False)
-    with loop:
-        loop.run_until_complete(window_life(closed, controller))
+    try:
+        with loop:
+            loop.run_until_complete(window_life(closed, controller))
+    finally:
+        if collector_started:
+            collector.uninstall()
     # The show's files are finished: nothing is left for a closing signal to close. Python
     # gives its handlers back to the system as it ends, and a SIGTERM in the half second the
     # process then takes to end (Qt's threads) killed it: exit 143 for a clean close.
