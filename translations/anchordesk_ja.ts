@@ -683,8 +683,8 @@
     </message>
     <message>
         <location line="+123"/>
-        <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
-        <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
+        <source>not {encoding} text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
+        <translation>{encoding} のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
         <location line="-120"/>
@@ -697,7 +697,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+199"/>
+        <location line="+200"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
@@ -4341,7 +4341,7 @@
         <translation>閉じる(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+123"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+124"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>禁止語「%1」（ルール：%2）</translation>
     </message>
@@ -4351,12 +4351,12 @@
         <translation>断定表現「%1」（ルール：%2）</translation>
     </message>
     <message>
-        <location line="+44"/>
-        <source>{file} is not UTF-8 text (byte at offset {offset})</source>
-        <translation>{file} は UTF-8 のテキストではありません（オフセット {offset} のバイト）</translation>
+        <location line="+46"/>
+        <source>{file} is not {encoding} text (byte at offset {offset})</source>
+        <translation>{file} は {encoding} のテキストではありません（オフセット {offset} のバイト）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>{file}: invalid JSON at line {line}, column {column}: {reason}</source>
         <translation>{file}：{line} 行 {column} 列目の JSON が正しくありません：{reason}</translation>
     </message>
@@ -4911,11 +4911,11 @@
     </message>
     <message>
         <location line="+93"/>
-        <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
-        <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。ファイルを UTF-8 で保存してください</translation>
+        <source>not {encoding} text: byte {byte} at offset {offset}; save the file as UTF-8</source>
+        <translation>{encoding} のテキストではありません（オフセット {offset} のバイト {byte}）。ファイルを UTF-8 で保存してください</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>the file is empty</source>
         <translation>ファイルが空です</translation>
     </message>

@@ -683,8 +683,8 @@
     </message>
     <message>
         <location line="+123"/>
-        <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
-        <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
+        <source>not {encoding} text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
+        <translation>不是 {encoding} 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
         <location line="-120"/>
@@ -697,7 +697,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+199"/>
+        <location line="+200"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
@@ -4341,7 +4341,7 @@
         <translation>关闭(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+123"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+124"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>违禁词“%1”（规则：%2）</translation>
     </message>
@@ -4351,12 +4351,12 @@
         <translation>极限词“%1”（规则：%2）</translation>
     </message>
     <message>
-        <location line="+44"/>
-        <source>{file} is not UTF-8 text (byte at offset {offset})</source>
-        <translation>{file} 不是 UTF-8 文本（偏移 {offset} 处的字节）</translation>
+        <location line="+46"/>
+        <source>{file} is not {encoding} text (byte at offset {offset})</source>
+        <translation>{file} 不是 {encoding} 文本（偏移 {offset} 处的字节）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>{file}: invalid JSON at line {line}, column {column}: {reason}</source>
         <translation>{file}：第 {line} 行第 {column} 列的 JSON 无效：{reason}</translation>
     </message>
@@ -4911,11 +4911,11 @@
     </message>
     <message>
         <location line="+93"/>
-        <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
-        <translation>不是 UTF-8 文本：偏移 {offset} 处的字节 {byte}；请把文件存为 UTF-8</translation>
+        <source>not {encoding} text: byte {byte} at offset {offset}; save the file as UTF-8</source>
+        <translation>不是 {encoding} 文本：偏移 {offset} 处的字节 {byte}；请把文件存为 UTF-8</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>the file is empty</source>
         <translation>文件是空的</translation>
     </message>

@@ -23,7 +23,7 @@ CURRENCIES = (
     ("KRW", "5000"),
     ("KWD", "123456.789"),
     ("JPY", "99999999999"),
-    ("XAU", "3.00"),
+    ("XOF", "5000"),  # CFA franc (gold, XAU, is no money a shop sells in),
 )
 
 

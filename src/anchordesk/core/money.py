@@ -89,9 +89,19 @@ def babel_locale(language: str) -> Locale:
         return Locale.parse(DEFAULT_LOCALE)
 
 
+#: ISO 4217 codes that name no money a shop sells in: "no currency" (XXX), the testing code
+#: (XTS), precious metals by the troy ounce, bond-market and fund units. CLDR lists them, so
+#: a feed's order in "XXX" was counted as GMV in a currency of its own.
+NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA"}
+)
+
+
 def is_known_currency(code: str) -> bool:
-    """An ISO 4217 code CLDR knows ("CNY", "USD"); not "BTC", nor a made-up three letters."""
-    return is_currency(code)
+    """An ISO 4217 code CLDR knows ("CNY", "USD") that is money; not "BTC", nor a made-up
+    three letters, nor ISO's codes for no currency, tests, metals and units (:data:`NOT_MONEY`).
+    The CFA and CFP francs and the East Caribbean dollar (XAF, XOF, XPF, XCD) are money."""
+    return code not in NOT_MONEY and is_currency(code)
 
 
 def is_known_language(language: str) -> bool:

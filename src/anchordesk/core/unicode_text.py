@@ -61,3 +61,11 @@ def decoded(raw: bytes, codec: str | None = None) -> str:
         raise UnicodeDecodeError(
             error.encoding, raw, error.start + skipped, error.end + skipped, error.reason
         ) from None
+
+
+def encoding_name(codec: str) -> str:
+    """A codec as the words name it: ``"UTF-16"`` for ``utf-16-le``, ``"UTF-8"`` for ``utf-8``.
+    A UTF-16 file with a bad byte was said "not UTF-8 text", a file it was never read as."""
+    name = codecs.lookup(codec).name
+    family = next((f for f in ("utf-32", "utf-16", "utf-8") if name.startswith(f)), name)
+    return family.upper()

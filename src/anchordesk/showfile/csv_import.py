@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
-from anchordesk.core.unicode_text import decoded, marked_codec, unmarked_codec
+from anchordesk.core.unicode_text import decoded, encoding_name, marked_codec, unmarked_codec
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
@@ -275,9 +275,10 @@ def _decode(raw: bytes, result: CsvImport) -> str:
                     Words(
                         QT_TRANSLATE_NOOP(
                             "CsvImport",
-                            "not UTF-8 text (byte {byte} at offset {offset}); save the "
+                            "not {encoding} text (byte {byte} at offset {offset}); save the "
                             "spreadsheet as 'CSV UTF-8'",
                         ),
+                        encoding=encoding_name(error.encoding),
                         byte=f"0x{raw[offset]:02x}",
                         offset=offset,
                     )

@@ -21,7 +21,7 @@ from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.json_kinds import json_kind
 from anchordesk.core.printable import LONE_SURROGATE, escape_controls, masked_cut
-from anchordesk.core.unicode_text import decoded
+from anchordesk.core.unicode_text import decoded, encoding_name
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
@@ -747,9 +747,10 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
                         Words(
                             QT_TRANSLATE_NOOP(
                                 "ShowProblems",
-                                "not UTF-8 text: byte {byte} at offset {offset}; save the file "
-                                "as UTF-8",
+                                "not {encoding} text: byte {byte} at offset {offset}; save the "
+                                "file as UTF-8",
                             ),
+                            encoding=encoding_name(error.encoding),
                             byte=f"0x{text[error.start]:02x}",
                             offset=error.start,
                         ),

@@ -125,14 +125,15 @@ def test_a_csv_with_nul_bytes_and_no_mark_is_not_read_as_a_legacy_encoding(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """UTF-16 without its mark (or no text at all) holds NUL bytes, which no GB18030 or
-    Shift_JIS text has: said not UTF-8, not shown as Japanese characters with NULs."""
+    Shift_JIS text has: said not UTF-16 text (what it was read as, round 35: it was said
+    "not UTF-8", an encoding it was never read as), not shown as Japanese characters."""
     csv_path = tmp_path / "products.csv"
     csv_path.write_bytes("sku,title,price,stock\nMUG,Mug,24.00,5\n".encode("utf-16-le") + b"\xff")
     out = tmp_path / "show.json"
     assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 2
     said = capsys.readouterr()
     err = said.out + said.err
-    assert "not UTF-8 text" in err and "Shift_JIS" not in err and "GB18030" not in err
+    assert "not UTF-16 text" in err and "Shift_JIS" not in err and "GB18030" not in err
     assert not out.exists()
 
 

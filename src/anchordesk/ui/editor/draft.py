@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from anchordesk.core.unicode_text import decoded, encoding_name
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.compliance import Hit, HitKind, find_hits
 from anchordesk.show.validate import Problem
@@ -162,14 +163,17 @@ def read_draft(path: Path) -> dict[str, Any]:
     if isinstance(raw, Words):
         raise UnreadableDraft(raw)
     try:
-        text = raw.decode("utf-8-sig")
+        # By the one reading of a file's bytes (core/unicode_text), as File → Open reads it: a
+        # show saved as UTF-16 opened and ran, and the editor refused it as "not UTF-8 text".
+        text = decoded(raw).removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise UnreadableDraft(
             Words(
                 QT_TRANSLATE_NOOP(
-                    "ShowEditor", "{file} is not UTF-8 text (byte at offset {offset})"
+                    "ShowEditor", "{file} is not {encoding} text (byte at offset {offset})"
                 ),
                 file=path.name,
+                encoding=encoding_name(error.encoding),
                 offset=error.start,
             )
         ) from None
