@@ -111,18 +111,21 @@ def test_the_run_says_what_its_stream_lost_at_the_stop_in_its_last_figures(
     # in it), and it had no time live per destination to bound the server's copy by.
     stats = tmp_path / "stats.jsonl"
     run = LiveRun(
-        *SMALL, "--no-record", "--seconds", "6", "--to", nginx_rtmp.url(KEY),
+        *SMALL, "--no-record", "--seconds", "8", "--to", nginx_rtmp.url(KEY),
         "--stats", str(stats), env=child_env(tmp_path),
     )  # fmt: skip
     try:
         run.wait_for_line(": live")
         nginx_rtmp.wait_for_recording(min_bytes=20_000)
         nginx_rtmp.kill()
+        run.wait_for_line("retrying in")  # seen down before the run ends
         assert run.wait(60) == 0, run.stderr
     finally:
         run.kill()
     assert KEY not in run.stdout + run.stderr
-    [line] = [text for text in run.stderr.splitlines() if ": stopped; " in text]
+    lines = [text for text in run.stderr.splitlines() if ": stopped; " in text]
+    assert len(lines) == 1, run.stderr
+    line = lines[0]
     stop = re.search(
         r"stopped; (\d+) packets \((\d+) video frames\) waiting to be sent were dropped "
         r"\(dropped in all: (\d+) packets, (\d+) video frames\)",
@@ -139,5 +142,5 @@ def test_the_run_says_what_its_stream_lost_at_the_stop_in_its_last_figures(
     assert network["state"] == "stopped"
     # Its time live: what the server's copy holds at most (it went down within the run).
     [copy] = nginx_rtmp.recordings()
-    assert 0 < network["live_s"] < 6
+    assert 0 < network["live_s"] < 8
     assert duration_s(copy) <= network["live_s"] + 1.0
