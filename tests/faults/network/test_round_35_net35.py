@@ -7,9 +7,11 @@ server's copy lacked less than it did, and no line said so."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,12 +19,24 @@ from packetgen import PacketGenerator
 from servers import BlackHole, NginxRtmp, duration_s, wait_until
 
 from anchordesk.core.backoff import Backoff
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
+from anchordesk.show.model import Product, Segment, Show
 
 from ..live_runs import SMALL, LiveRun, child_env
 
 KEY = "round35-secret-key"
+SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(Product("SERUM", "Serum", Decimal("39.00"), 50),),
+    rundown=(Segment("Opening", 60), Segment("Serum", 120, "SERUM")),
+)
 
 
 def _stop_line(caplog: pytest.LogCaptureFixture, name: str) -> str:
@@ -144,3 +158,66 @@ def test_the_run_says_what_its_stream_lost_at_the_stop_in_its_last_figures(
     [copy] = nginx_rtmp.recordings()
     assert 0 < network["live_s"] < 8
     assert duration_s(copy) <= network["live_s"] + 1.0
+
+
+def test_the_windows_stop_keeps_and_adds_what_its_stream_dropped(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    # The window's Stop detaches its destination from the session's switch: the idle switch
+    # then said 0 dropped, so the health's "network" figure (and the remote's dropped frames)
+    # fell back to nothing, and what the stop itself dropped was never in any figure.
+    options = LiveOptions(
+        camera="test", microphone="test", canvas_width=320, canvas_height=180,
+        video_kbps=300, record=False,
+    )  # fmt: skip
+    plan = LiveShowPlan(show=SHOW, sessions_dir=tmp_path / "sessions", rehearsal_feeds=[])
+    live = build_live_show(options, plan, switched=True)
+    live.media.start()
+    figures: dict[str, int] = {}
+
+    def output() -> NetworkOutput:
+        assert live.network_switch is not None
+        attached = live.network_switch.attached
+        assert isinstance(attached, NetworkOutput)
+        return attached
+
+    def network_frames() -> int:
+        assert live.media.stats is not None
+        return int(live.media.stats.sample()["dropped_frames_network_total"])
+
+    async def run() -> None:
+        live.begin_session(SessionMode.REHEARSAL)
+        await live.go_live(nginx_rtmp.url(KEY))
+        await asyncio.to_thread(
+            wait_until, lambda: output().status().state is OutputState.LIVE, 30.0
+        )
+        destination = output()
+        nginx_rtmp.kill()
+        await asyncio.to_thread(
+            wait_until,
+            lambda: destination.status().state is OutputState.RECONNECTING,
+            30.0,
+        )
+        figures["before"] = network_frames()
+        figures["output_before"] = destination.status().dropped_video_frames
+        assert live.media.stats is not None
+        encoded = live.media.stats.sample()["frames_encoded_total"]
+        # A second of pictures more, queued for the server that is down.
+        await asyncio.to_thread(
+            wait_until,
+            lambda: live.media.stats.sample()["frames_encoded_total"] >= encoded + 30,
+            30.0,
+        )
+        await live.stop_live()
+        figures["stopped"] = destination.status().dropped_video_frames
+        figures["after"] = network_frames()
+        await live.close()
+
+    try:
+        asyncio.run(run())
+    finally:
+        live.shutdown()
+    # What the stop dropped (the frames queued while the server was down) is in the figure,
+    # and the figure never goes back.
+    assert figures["stopped"] >= figures["output_before"] + 30
+    assert figures["after"] >= figures["stopped"]
