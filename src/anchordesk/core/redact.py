@@ -11,8 +11,10 @@ Both follow one rule, wherever a secret sits in the URL:
    stream key and is masked. A lone segment is masked too when it looks like a key (see 4),
    because some servers take ``rtmp://host/KEY``.
    For every other scheme (an http feed): the path stays readable (``/api/v1/comments``),
-   except a segment that looks like a key (see 4), as webhook-style URLs carry one, and the
-   value of a segment's parameter (``/feed;token=…``, RFC 3986 3.3), read as a query item's.
+   except a segment that looks like a key (see 4), as webhook-style URLs carry one.
+   For every scheme, the value of a segment's parameter (``/feed;token=…``,
+   ``rtmp://host/app;x=…``, RFC 3986 3.3) is read as a query item's (rule 3): over a streaming
+   URL it is always masked, the application's name beside it staying readable.
 3. **Query**: for streaming URLs every value is masked. For other URLs a value is kept only
    when it is clearly harmless: its name is not secret-like (``token``, ``jwt``, ``sig``...) and
    the value is a number, a boolean, a date, or a short plain word. Anything else (``?jwt=…``,
@@ -151,10 +153,12 @@ def _masked_segments(scheme: str, path: str, *, reread: bool = False) -> list[bo
 
 def _segment_parameters(scheme: str, segment: str) -> list[tuple[str, str]]:
     """A path segment's named parameters (RFC 3986 3.3: ``feed;jsessionid=…;token=…``) as
-    (name, value) pairs, for a URL that is no streaming one (whose segments after the
-    application are masked whole). A parameter without ``=`` is read with its segment (rule 4
-    of the whole segment): ``;v2``, ``;t`` are words of a path more often than keys."""
-    if _is_streaming(scheme) or ";" not in segment:
+    (name, value) pairs. A parameter without ``=`` is read with its segment (rule 4 of the
+    whole segment): ``;v2``, ``;t`` are words of a path more often than keys. A streaming URL's
+    are read too: its segments after the application are masked whole, but the application's
+    own (``rtmp://host/app;x=sk_live_…/stream``) was printed whole, the key in it, by every
+    line naming the destination."""
+    if ";" not in segment:
         return []
     pairs = []
     for item in segment.split(";")[1:]:
@@ -183,6 +187,39 @@ def _with_masked_parameters(scheme: str, segment: str) -> str:
         hidden = equals and _parameter_is_secret(scheme, name, value)
         items.append(f"{name}={_MASK}" if hidden else item)
     return ";".join([head, *items])
+
+
+def url_parameters(url: str) -> list[tuple[str, str]]:
+    """Every ``(name, value)`` that ``url`` carries as a parameter, decoded: its path segments'
+    (``;name=value``) and its query's (an item without ``=`` is a value with no name, rule 3).
+    Empty for an unreadable URL."""
+    try:
+        parts, _slashes = _split(url)
+    except ValueError:
+        return []
+    found = [
+        (unquote(name), unquote(value))
+        for segment in parts.path.split("/")
+        for name, value in _segment_parameters(parts.scheme, segment)
+    ]
+    for item in parts.query.split("&"):
+        name, equals, value = item.partition("=")
+        if not equals:
+            name, value = "", name
+        if value:
+            found.append((unquote_plus(name), unquote_plus(value)))
+    return found
+
+
+def holds_key_value(url: str) -> bool:
+    """Whether a parameter of ``url`` (its path's ``;x=…`` or its query's ``?x=…``) has a
+    value that looks like a key (rule 4) or has a stream key's shape, whatever its name: a
+    key pasted as ``rtmp://host/app;x=sk_live_…`` or ``?x=sk_live_…`` is one by its looks, as
+    a path segment is, not only when the name beside it says so."""
+    return any(
+        looks_like_key(value) or looks_like_stream_key(value)
+        for _name, value in url_parameters(url)
+    )
 
 
 def is_secret_query_name(name: str) -> bool:

@@ -410,8 +410,6 @@ class LiveSession:
             # The last frame and the encoder's flush: normally a few ms; a stuck source or
             # encoder gets a part of the time, not all of it.
             self.pipeline.stop(left_s(0.4))
-        if self.stats is not None and self.pipeline is not None:
-            self.stats.sample()
         # Outputs (and the ones that never started, which may hold a file created for them)
         # stop in parallel: a stuck network child must not delay the recording's trailer.
         # Daemon threads: one that overruns never holds the process at exit.
@@ -427,6 +425,16 @@ class LiveSession:
             )
             for output in self.outputs
         ]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join(left_s() + 0.3)
+        if self.stats is not None and self.pipeline is not None:
+            # The last sample once the outputs stopped: what a network output could not send
+            # by its deadline is dropped as it stops, and a sample taken before said the
+            # server's copy lacked less than it did. The sources still run (their states as
+            # they were): they stop after it.
+            self.stats.sample()
         sources = [
             threading.Thread(
                 target=source.stop,
@@ -435,10 +443,8 @@ class LiveSession:
             )
             for source in self._started_sources
         ]
-        for thread in [*stoppers, *sources]:
+        for thread in sources:
             thread.start()
-        for thread in stoppers:
-            thread.join(left_s() + 0.3)
         # A source holds no file: a short wait for it, not the stop's whole budget. A camera
         # URL whose server never answers holds its thread in the reader's open (5 s), and the
         # run, its files finished at once, waited 1.7 s more for it: the process ended 2-2.8 s

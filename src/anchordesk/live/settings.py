@@ -36,6 +36,7 @@ from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates, masked_cut
 from anchordesk.core.redact import (
+    holds_key_value,
     looks_like_stream_key,
     mask_url,
     masked_port,
@@ -436,7 +437,9 @@ def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
     if url in preset.servers:
         return False
     base_url, _sep, query = url.partition("?")
-    if _KEY_QUERY.search("?" + query):
+    if _KEY_QUERY.search("?" + query) or holds_key_value(url):
+        # A key is one by its looks too, whatever the name beside it (core/redact rule 4):
+        # "rtmp://host/app;x=sk_live_…" and "…?x=sk_live_…" were saved in the file in clear.
         return True
     if any(looks_like_stream_key(piece) for piece in secret_port(url).split(":")):
         # "rtmp://host:KEY/live2" (pasted after the server's name with a ":"): saved in the

@@ -13,8 +13,10 @@ offers the same.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +50,12 @@ class OutputSwitch:
         self._sink: RebasedOutput | None = None  # the attached output, rebased
         self._lock = threading.Lock()
         self._keyframe_wanted = False
+        # An output detached and still stopping (its status is the switch's meanwhile), and
+        # what the outputs detached before dropped: the switch's figures are the session's, so
+        # they never go back. Said from the idle switch, the health's dropped network frames
+        # fell to 0 at the window's Stop, and what the stop itself dropped was never shown.
+        self._leaving: PacketOutput | None = None
+        self._dropped_before = (0, 0)  # packets, video frames
 
     @property
     def name(self) -> str:
@@ -74,15 +82,30 @@ class OutputSwitch:
             # interval (2 s) later.
             self._keyframe_wanted = True
         if old is not None:
-            old.stop()
+            self._finish(old, 5.0)
 
     def detach(self, timeout_s: float = 5.0) -> None:
         """Stop feeding and finish the attached output (bounded; call it from a worker)."""
         with self._lock:
             old, self._inner = self._inner, None
             self._sink = None
+            if old is not None:
+                self._leaving = old
         if old is not None:
-            old.stop(timeout_s)
+            self._finish(old, timeout_s)
+
+    def _finish(self, old: PacketOutput, timeout_s: float) -> None:
+        """Stop ``old`` and keep what it dropped (with what it dropped as it stopped)."""
+        old.stop(timeout_s)
+        final = old.status()
+        with self._lock:
+            packets, frames = self._dropped_before
+            self._dropped_before = (
+                packets + final.dropped_packets,
+                frames + final.dropped_video_frames,
+            )
+            if self._leaving is old:
+                self._leaving = None
 
     def wants_packets(self) -> bool:
         """The pipeline's optional hook: an attached output that is still writing."""
@@ -103,12 +126,23 @@ class OutputSwitch:
             sink.send(packet)
 
     def status(self) -> OutputStatus:
-        inner = self._inner
-        if inner is not None:
-            return inner.status()
-        if self._kind == "recording":
-            return OutputStatus(name=self._name, kind="recording", state=OutputState.STOPPED)
-        return OutputStatus(name=self._name, kind="network", state=OutputState.STOPPED)
+        with self._lock:
+            shown = self._inner or self._leaving
+            packets, frames = self._dropped_before
+        if shown is not None:
+            status = shown.status()
+        else:
+            kind: Literal["recording", "network"] = (
+                "recording" if self._kind == "recording" else "network"
+            )
+            status = OutputStatus(name=self._name, kind=kind, state=OutputState.STOPPED)
+        if not (packets or frames):
+            return status
+        return dataclasses.replace(
+            status,
+            dropped_packets=status.dropped_packets + packets,
+            dropped_video_frames=status.dropped_video_frames + frames,
+        )
 
     def reconnect_now(self) -> None:
         inner = self._inner

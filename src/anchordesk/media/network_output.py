@@ -160,6 +160,13 @@ _SLOW_UPLINK_BEHIND: Final = QT_TRANSLATE_NOOP(
 )
 # How long the status says it after the last frame dropped, and how often the log repeats it.
 _SLOW_UPLINK_SAID_S: Final = 10.0
+# The kinds of the last packets muxed into a child's pipe, for the video frames among those it
+# never wrote: more than the pipe and the child's reading hold (600 queued, 64 kB to 1 MB of
+# pipe).
+_MUXED_KINDS_REMEMBERED: Final = 8192
+# How long the end of an attempt waits for the child's last event (its final counts), once
+# the child has exited or been killed: its stdout is at its end then.
+_LAST_EVENTS_S: Final = 1.0
 # Keyframes whose hand-over time is remembered: a full queue's, at one every half second.
 _KEYFRAMES_REMEMBERED: Final = 16
 # What a network child inherits: enough to start Python or the frozen app, find its libraries
@@ -234,6 +241,13 @@ class _Child:
     connected_s: float | None = None
     packets: int = 0
     bytes_sent: int = 0
+    # The packets muxed into its pipe, and the kinds of the newest of them: what it did not
+    # say it wrote ("packets", or dropped for delay) when it ended never reached the server.
+    muxed: int = 0
+    muxed_kinds: collections.deque[str] = field(
+        default_factory=lambda: collections.deque(maxlen=_MUXED_KINDS_REMEMBERED)
+    )
+    events_thread: threading.Thread | None = None
     error: Words | None = None  # its last error event, key masked
     finished: bool = False  # stdout reached EOF
     # The media time this connection's stream takes as zero: its first keyframe's.
@@ -275,6 +289,16 @@ def _tenths(seconds: float) -> float:
     """``seconds`` to a tenth, never 0 when it is not: a stream live for 40 ms went live (it
     is not one that "never went live")."""
     return 0.0 if seconds <= 0 else max(0.1, round(seconds, 1))
+
+
+def _unsent_words(packets: int, frames: int, before: str = "") -> str:
+    """The log's words for packets that were waiting to be sent and never were ("" for none)."""
+    if not packets:
+        return ""
+    return (
+        f"{before}{packets} packet{'s' if packets != 1 else ''} ({frames} video "
+        f"frame{'s' if frames != 1 else ''}) waiting to be sent were dropped"
+    )
 
 
 def destination_names(urls: Sequence[str]) -> list[str]:
@@ -342,6 +366,9 @@ class NetworkOutput:
         self._flush_deadline_s = 0.0
         self._dropped_packets = 0
         self._dropped_video_frames = 0
+        # The packets (and video frames among them) that were waiting to be sent when an
+        # attempt ended or the output stopped, counted in the drops above: what stop() says.
+        self._unsent_at_end = (0, 0)
         # Frames the children dropped to keep the delay under a second: how many, when the
         # last one was, and what the log said last (media/network_delay).
         self._slow_uplink_frames = 0
@@ -442,6 +469,8 @@ class NetworkOutput:
         except (av.FFmpegError, ValueError) as error:
             self._count_dropped(packet)
             log.debug("%s: packet not muxed: %s", self._name, one_line(error))
+        else:
+            self._count_muxed(direct.child, packet)
         pending = direct.pending
         pending += direct.sink.buffer
         direct.sink.buffer.clear()
@@ -565,7 +594,20 @@ class NetworkOutput:
                 log.error("%s: the network output did not stop in time", self._name)
         with self._lock:
             self._enter(OutputState.STOPPED)
-        log.info("%s: stopped", self._name)
+            unsent_packets, unsent_frames = self._unsent_at_end
+            self._unsent_at_end = (0, 0)
+            dropped_packets, dropped_frames = self._dropped_packets, self._dropped_video_frames
+        if unsent_packets:
+            # The same figures as the status and --stats: those of the stop, then the run's.
+            log.warning(
+                "%s: stopped%s (dropped in all: %d packets, %d video frames)",
+                self._name,
+                _unsent_words(unsent_packets, unsent_frames, "; "),
+                dropped_packets,
+                dropped_frames,
+            )
+        else:
+            log.info("%s: stopped", self._name)
 
     # --- supervisor thread --------------------------------------------------------------------
 
@@ -595,15 +637,34 @@ class NetworkOutput:
                 delay_s = self._backoff.failed()
                 self._enter(OutputState.RECONNECTING, since_s=stalled_since_s)
                 self._last_error = error
+                unsent_packets, unsent_frames = self._unsent_at_end
+                self._unsent_at_end = (0, 0)
             log.warning(
-                "%s: %s; retrying in %.1f s (attempt %d)",
+                "%s: %s; retrying in %.1f s (attempt %d)%s",
                 self._name,
                 error,
                 delay_s,
                 self._backoff.attempt,
+                _unsent_words(unsent_packets, unsent_frames, "; "),
             )
         with self._lock:
+            self._count_left_at_stop()
             self._enter(OutputState.STOPPED)
+
+    def _count_left_at_stop(self) -> None:
+        """Count what was still waiting here when the output stopped (lock held): queued
+        behind a server that did not take it before the flush deadline, or while the output
+        was down. It was dropped without a count, and the run's figures said less than the
+        server's copy lacked. As a connection's start counts what it skips: a loss once the
+        stream began (_count_skipped)."""
+        left = [*self._ready, *self._held_audio, *self._queue] if self._first_keyframe_sent else []
+        self._ready.clear()
+        self._held_audio.clear()
+        self._queue.clear()
+        for packet in left:
+            self._count_dropped(packet)
+        video = sum(packet.kind == "video" for packet in left)
+        self._unsent_at_end = (self._unsent_at_end[0] + len(left), self._unsent_at_end[1] + video)
 
     def _spawn(self) -> _Child:
         process = subprocess.Popen(
@@ -624,10 +685,11 @@ class NetworkOutput:
             acknowledgements=AcknowledgementWatch(),
         )
         assert process.stdout is not None and process.stderr is not None
-        threading.Thread(
+        child.events_thread = threading.Thread(
             target=self._read_events, args=(child, process.stdout), daemon=True,
             name=f"network-events-{process.pid}",
-        ).start()  # fmt: skip
+        )  # fmt: skip
+        child.events_thread.start()
         child.log_thread = threading.Thread(
             target=self._read_log, args=(child, process.stderr), daemon=True,
             name=f"network-log-{process.pid}",
@@ -1059,7 +1121,32 @@ class NetworkOutput:
                     container.close()
             live_s = self._attempt_live_s(child)
             self._end_child(child, graceful=reason is None and child.connected_s is not None)
+            self._count_unsent_by_child(child)
         return live_s, reason or Words(_STOPPED), child.stalled_since_s
+
+    @staticmethod
+    def _count_muxed(child: _Child, packet: EncodedPacket) -> None:
+        """One more packet in ``child``'s pipe (lock held)."""
+        child.muxed += 1
+        child.muxed_kinds.append(packet.kind)
+
+    def _count_unsent_by_child(self, child: _Child) -> None:
+        """Count the packets muxed into ``child``'s pipe that it never wrote (it ended: killed
+        at the stop's deadline, or a failed connection): they waited in the pipe or in the
+        child and never reached the server. Its last event says how many it wrote; read after
+        it exited, so its stdout is at its end (a child killed before it said so: as far as it
+        said)."""
+        if child.events_thread is not None:
+            child.events_thread.join(_LAST_EVENTS_S)
+        with self._lock:
+            unsent = child.muxed - child.packets - child.late_packets
+            if unsent <= 0:
+                return
+            newest = list(child.muxed_kinds)[-unsent:]
+            video = newest.count("video")
+            self._dropped_packets += unsent
+            self._dropped_video_frames += video
+            self._unsent_at_end = (self._unsent_at_end[0] + unsent, self._unsent_at_end[1] + video)
 
     def _attempt_live_s(self, child: _Child) -> float:
         """How long this attempt was live: from its connection to its stall's own start (a
@@ -1271,6 +1358,9 @@ class NetworkOutput:
             with self._lock:
                 self._count_dropped(packet)
             log.debug("%s: packet not muxed: %s", self._name, one_line(error))
+        else:
+            with self._lock:
+                self._count_muxed(child, packet)
 
     def _write_pending(self, child: _Child, fd: int, pending: bytearray) -> bool:
         """Write what the non-blocking pipe takes now; False when it is full."""

@@ -234,6 +234,9 @@ class StatsReporter:
                     "bytes_written": status.bytes_written,
                     "dropped_packets": status.dropped_packets,
                     "dropped_video_frames": status.dropped_video_frames,
+                    # A network output's time live (all its connections, to the stop): what the
+                    # server's copy of the stream can hold, less what it dropped.
+                    **({"live_s": status.live_s} if status.kind == "network" else {}),
                     "last_error": status.last_error,
                     "notice": None if status.notice is None else str(status.notice),
                     "free_bytes": status.free_bytes,
