@@ -77,7 +77,12 @@ from anchordesk.store.session_check import (
     check_session_file,
     path_problem,
 )
-from anchordesk.store.session_corrected import ChangedCopy, changed_copies, copy_counted
+from anchordesk.store.session_corrected import (
+    ChangedCopy,
+    changed_copies,
+    copy_counted,
+    order_keys_prefix,
+)
 from anchordesk.store.session_feeds import (
     FeedIdentity,
     KeptFeed,
@@ -847,12 +852,11 @@ class SessionStore(RefundMatching):
                 self._rejected_key_renamed(item)
             if insert_item(self._db, item, now):
                 new.append(item)
-                if isinstance(item, Order):
-                    # Its cancellations and refunds that came before it are decided now, and
-                    # the corrected copy of one that breaks the rule is the one counted.
-                    self._set_aside_updates(
-                        item.source, item.id, item.currency or self.show_currency(), secrets
-                    )
+                # Its cancellations and refunds that came before it are decided now, and the
+                # corrected copy of one that breaks the rule is the one counted.
+                if isinstance(item, Order) and self._set_aside_updates(
+                    item.source, item.id, item.currency or self.show_currency(), secrets
+                ):
                     counted = self._count_corrected_copies(
                         changed_copies(self._db, item.source, item.id), secrets
                     )
@@ -903,7 +907,7 @@ class SessionStore(RefundMatching):
         currency: str,
         secrets: tuple[str, ...],
         key: str | None = None,
-    ) -> None:
+    ) -> bool:
         """The kept cancellations and refunds of the order ``order_id`` (counted in
         ``currency``) that break the rule against it (``feed_rules.update_counted_problem``,
         the ledger's) moved into ``rejected_items`` with their reason and the time they came.
@@ -913,7 +917,8 @@ class SessionStore(RefundMatching):
         ledger, which holds it waiting for its order, refuses it by the same rule (one count,
         live as in the report). ``key``: only the one kept under it (an update sent again),
         else all of the order's (it has just come). By the (source, id) index: an update's key
-        starts with its order's."""
+        starts with its order's. True when it keeps any (a copy is kept as changed only
+        against a kept one: session_corrected)."""
         columns = (
             "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines"
         )
@@ -922,7 +927,7 @@ class SessionStore(RefundMatching):
                 f"SELECT {columns} FROM order_updates WHERE source = ? AND id = ?", (source, key)
             ).fetchall()
         else:
-            prefix = OrderUpdate(source, order_id, "cancelled").id.removesuffix("cancelled")
+            prefix = order_keys_prefix(source, order_id)
             rows = self._db.execute(
                 f"SELECT {columns} FROM order_updates WHERE source = ? AND id >= ? AND id < ?"
                 " AND order_id = ?",
@@ -930,11 +935,12 @@ class SessionStore(RefundMatching):
             ).fetchall()
         for row in rows:
             self._set_aside(row, currency, secrets)
+        return bool(rows)
 
     def _set_aside(self, row: Sequence[Any], currency: str, secrets: tuple[str, ...]) -> bool:
         """The kept update ``row`` moved into ``rejected_items`` when it breaks the rule
         against its order, counted in ``currency`` (:meth:`_set_aside_updates`); True when
-        it is (or cannot be read: the report lists it as unreadable already)."""
+        it is moved."""
         try:
             update, received_at = update_from_row(row)
             problem = update_counted_problem(update, currency, self.show_currency())
