@@ -857,6 +857,13 @@ class FeedHub:
         # Kept as rejected before and counted now (a refund's corrected copy that came
         # before its order, delivered with it): off the count of those not counted.
         withdrawn = stored.withdrawn if isinstance(stored, NewItems) else 0
+        if withdrawn:
+            log.info(
+                "feed %s: %s kept as rejected before now counted (a corrected copy of an update"
+                " that came before its order)",
+                source,
+                counted(withdrawn, "item"),
+            )
         if (rejected or withdrawn) and self._on_rejected is not None:
             try:
                 self._on_rejected(source, len(rejected) - withdrawn)

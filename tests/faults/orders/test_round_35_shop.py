@@ -122,6 +122,36 @@ def test_a_refund_and_its_corrected_copy_both_before_their_order_count_once_ever
     assert (kept, rejected) == ([("USD",)], [("update_currency_differs",)])
 
 
+def test_of_the_corrected_copies_before_their_order_the_newest_that_passes_counts(
+    tmp_path: Path, feed: JsonFeedServer
+) -> None:
+    """1 (A), several copies: the refund in EUR, then in USD for 5.00, then for 6.00, then
+    in JPY (the feed's last word, but in another currency than the order's), then the USD
+    order. The 6.00 USD copy counts (the newest the rule lets count); the others stay
+    listed, the EUR one as corrected since; the window, the remote and the report agree."""
+    feed.page_size = 1
+    feed.add_raw(_refund_item("EUR"))
+    feed.add_raw(_refund_item("USD"))
+    feed.add_raw(_refund_item("USD", "6.00"))
+    feed.add_raw(_refund_item("JPY", "5"))
+    feed.add_raw(dict(_ORDER_ITEM))
+    feed.add_comment("viewer", "done")
+    seen = asyncio.run(_live_on_feed(feed, tmp_path))
+    gmv, listed = _figures(seen["path"])
+    assert gmv == {"USD": "14.00"}
+    assert sorted(listed) == [
+        ("update_changed", False),
+        ("update_changed", False),
+        ("update_currency_differs", True),
+    ]
+    assert seen["window"] == (Decimal("14.00"), 3)
+    assert seen["remote"] == ("14.00", 3)
+    with sqlite3.connect(seen["path"]) as db:
+        kept = db.execute("SELECT refund, currency FROM order_updates").fetchall()
+    db.close()
+    assert kept == [("6.00", "USD")]
+
+
 _SHOP = "shopify-orders"
 
 
