@@ -1311,8 +1311,15 @@ class SessionStore(RefundMatching):
         result = list(counted)
         where = {(update.source, update.id): index for index, (_, update, _) in enumerate(result)}
         show_currency = self.show_currency()
+        # The orders as this reader reads them (their ids by the one id rule: a file an older
+        # version wrote, read only, keeps them as they came).
+        currencies = {
+            (kept.order.source, kept.order.id): kept.order.currency or show_currency
+            for kept in self.orders()
+        }
         for key, group in copies.items():
-            currency = self._kept_order_currency(group[-1].update)
+            update = group[-1].update
+            currency = currencies.get((update.source, update.order_id))
             if currency is None:
                 continue
             index = where.get(key)

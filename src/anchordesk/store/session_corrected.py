@@ -27,13 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from anchordesk.show.feed_items import OrderUpdate, RefundLine
-from anchordesk.show.feed_rules import UPDATE_CHANGED, Problem, update_counted_problem
-from anchordesk.store.session_rows import rejected_update
+from anchordesk.show.feed_rules import UPDATE_CHANGED, terms_key, update_counted_problem
+from anchordesk.store.session_ids import key_read, update_read
 
 __all__ = ["ChangedCopy", "changed_copies", "copy_counted", "order_keys_prefix"]
-
-# A rejected update's key is its kind, its update key and its terms, whatever the reason.
-_CHANGED = Problem(UPDATE_CHANGED, "")
 
 
 @dataclass(frozen=True)
@@ -113,18 +110,19 @@ def changed_copies(
     copies: dict[tuple[str, str], list[ChangedCopy]] = {}
     for seq, kept_source, row_id, item_id, received_at, raw in rows:
         try:
-            update = _update_sent(_text(kept_source), raw)
+            sent = _update_sent(_text(kept_source), raw)
             at = float(received_at)
+            # Its ids by the one id rule, as the counted copies are read (session_ids: a
+            # Shopify refund "0900" kept by an older version is 900, its row renamed so).
+            update = update_read(sent)
+            key = key_read(sent.source, _text(item_id))
+            # As it was sent: its key and its terms (a rejected copy's id ends with them,
+            # RejectedItem.id) the ones it was kept under, not a text cut or masked since.
+            if update.id != key or not _text(row_id).endswith(f":{terms_key(sent)}"):
+                continue
         except (TypeError, ValueError, InvalidOperation, RecursionError):
             continue
-        if source is not None and update.order_id != order_id:
-            continue
-        # As it was sent: its key and its terms (the row's id) are the ones it was kept under.
-        if (
-            update.id != item_id
-            or rejected_update(update, _CHANGED).id != row_id
-            or not isinstance(seq, int)
-        ):
+        if (source is not None and update.order_id != order_id) or not isinstance(seq, int):
             continue
         copies.setdefault((update.source, update.id), []).append(
             ChangedCopy(seq, row_id, update, at)

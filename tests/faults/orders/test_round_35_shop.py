@@ -155,28 +155,31 @@ def test_of_the_corrected_copies_before_their_order_the_newest_that_passes_count
 _SHOP = "shopify-orders"
 
 
-def _order() -> Order:
-    return Order(_SHOP, "5001", "USD", Decimal("20.00"), (OrderLine("MUG", 2, Decimal("10.00")),))
+def _order(number: str = "5001") -> Order:
+    return Order(_SHOP, number, "USD", Decimal("20.00"), (OrderLine("MUG", 2, Decimal("10.00")),))
 
 
-def _refund(currency: str) -> OrderUpdate:
-    return OrderUpdate(_SHOP, "5001", "refunded", Decimal("5.00"), currency, refund_id="900")
+def _refund(currency: str, number: str = "5001", refund_id: str = "900") -> OrderUpdate:
+    return OrderUpdate(_SHOP, number, "refunded", Decimal("5.00"), currency, refund_id=refund_id)
 
 
-def _older_session(session: Path, *, format_2: bool, set_aside: bool) -> None:
+def _older_session(session: Path, *, format_2: bool, set_aside: bool, padded: bool = False) -> None:
     """The file an older version wrote for a refund in EUR, the same refund in USD, then
     their USD order: the EUR copy kept where the counted ones are (before round 33), or set
     aside as rejected when the order came (round 34: ``set_aside``), and the USD copy
     rejected as changed. Each row as a store writes it (a scratch file gives the order's and
-    the set-aside copy's), in a file of format 2 (no feeds table) when ``format_2``."""
+    the set-aside copy's), in a file of format 2 (no feeds table) when ``format_2``; its
+    Shopify ids padded ("05001", "0900") as a version before round 32 kept them behind a
+    proxy padding ids when ``padded``."""
+    ids = ("05001", "0900") if padded else ("5001", "900")
     store = SessionStore(session)
-    store.write_batch(_SHOP, [_refund("EUR")], None, 1.0)
-    store.write_batch(_SHOP, [_refund("USD")], None, 2.0)  # no order yet: rejected as changed
+    store.write_batch(_SHOP, [_refund("EUR", *ids)], None, 1.0)
+    store.write_batch(_SHOP, [_refund("USD", *ids)], None, 2.0)  # no order: rejected, changed
     store.close()
     scratch = session.with_name("scratch.adsession")
     store = SessionStore(scratch)
-    store.write_batch(_SHOP, [_order()], None, 3.0)
-    store.write_batch(_SHOP, [_refund("EUR")], None, 1.0)  # the order's: currency differs
+    store.write_batch(_SHOP, [_order(ids[0])], None, 3.0)
+    store.write_batch(_SHOP, [_refund("EUR", *ids)], None, 1.0)  # the order's: currency differs
     store.close()
     db = sqlite3.connect(session, isolation_level=None)
     db.execute("ATTACH ? AS scratch", (str(scratch),))
@@ -232,12 +235,12 @@ async def _continued_figures(session: Path, folder: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("format_2", "set_aside"),
-    [(True, False), (False, False), (False, True)],
-    ids=["format-2-kept", "before-round-33-kept", "round-34-set-aside"],
+    ("format_2", "set_aside", "padded"),
+    [(True, False, False), (False, False, False), (False, True, False), (False, False, True)],
+    ids=["format-2-kept", "before-round-33-kept", "round-34-set-aside", "padded-ids-kept"],
 )
 def test_an_older_session_holding_the_corrected_refund_as_changed_counts_it(
-    tmp_path: Path, format_2: bool, set_aside: bool
+    tmp_path: Path, format_2: bool, set_aside: bool, padded: bool
 ) -> None:
     """2 (A): a session an older version wrote holds a refund's EUR copy (kept where the
     counted ones are, or set aside by round 34) and its USD copy rejected as changed, and
@@ -246,7 +249,7 @@ def test_an_older_session_holding_the_corrected_refund_as_changed_counts_it(
     file by the one rule of session_corrected, and a run continuing it counts the USD copy
     in its place (the file opened to write), in the window, the remote and the report."""
     session = tmp_path / "old.adsession"
-    _older_session(session, format_2=format_2, set_aside=set_aside)
+    _older_session(session, format_2=format_2, set_aside=set_aside, padded=padded)
     expected = ({"USD": "15.00"}, [("update_currency_differs", True)])
     assert _figures(session) == expected  # read only: the file as it was
     text = report_text(build_report(session), "en")
