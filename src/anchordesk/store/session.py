@@ -82,6 +82,7 @@ from anchordesk.store.session_corrected import (
     changed_copies,
     copy_counted,
     order_keys_prefix,
+    others_changed,
 )
 from anchordesk.store.session_feeds import (
     FeedIdentity,
@@ -473,8 +474,10 @@ class SessionStore(RefundMatching):
         # Rows skipped and orders rejected while reading, by (table, seq): each once.
         self._unreadable: dict[tuple[str, int], UnreadableRow] = {}
         self._rejected_on_read: dict[tuple[str, int], StoredRejected] = {}
-        # Rows of rejected_items read as counted (``_corrected_on_read``), by seq.
+        # Rows of rejected_items read as counted (``_corrected_on_read``), by seq, and the
+        # words of the other copies of their keys (changed from the one counted).
         self._counted_on_read: set[int] = set()
+        self._changed_on_read: dict[int, str] = {}
         self._show_currency: str | None = None
         # One writing program per file (store/session_lock.py); readers never wait for it.
         self._locked = False
@@ -986,6 +989,12 @@ class SessionStore(RefundMatching):
                 "DELETE FROM rejected_items WHERE source = ? AND id = ?", (source, chosen.row_id)
             )
             insert_item(self._db, chosen.update, chosen.received_at)
+            for other, problem in others_changed(chosen, group):
+                changed = rejected_as_kept(rejected_update(other.update, problem), secrets)
+                self._db.execute(
+                    "UPDATE rejected_items SET detail = ? WHERE source = ? AND id = ?",
+                    (changed.detail, source, other.row_id),
+                )
             counted.append(chosen)
         return counted
 
@@ -1328,6 +1337,8 @@ class SessionStore(RefundMatching):
             if chosen is None:
                 continue
             self._counted_on_read.add(chosen.seq)
+            for other, changed in others_changed(chosen, group):
+                self._changed_on_read[other.seq] = changed.detail
             counted_copy = (chosen.seq, chosen.update, chosen.received_at)
             if index is None or kept is None:
                 result.append(counted_copy)
@@ -1413,7 +1424,12 @@ class SessionStore(RefundMatching):
         rule by ``orders()``/``order_updates()`` (call them first) in a file kept before it."""
         columns = "source, kind, item_id, received_at, reason, detail, raw"
         kept = [
-            StoredRejected(item, received_at)
+            StoredRejected(
+                item
+                if seq not in self._changed_on_read
+                else rejected_as_kept(replace(item, detail=self._changed_on_read[seq])),
+                received_at,
+            )
             for seq, item, received_at in self._readable(
                 "rejected_items", columns, rejected_from_row
             )

@@ -27,10 +27,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from anchordesk.show.feed_items import OrderUpdate, RefundLine
-from anchordesk.show.feed_rules import UPDATE_CHANGED, terms_key, update_counted_problem
+from anchordesk.show.feed_rules import (
+    UPDATE_CHANGED,
+    Problem,
+    changed_update_problem,
+    terms_key,
+    update_counted_problem,
+)
 from anchordesk.store.session_ids import key_read, update_read
 
-__all__ = ["ChangedCopy", "changed_copies", "copy_counted", "order_keys_prefix"]
+__all__ = ["ChangedCopy", "changed_copies", "copy_counted", "order_keys_prefix", "others_changed"]
 
 
 @dataclass(frozen=True)
@@ -146,3 +152,17 @@ def copy_counted(
         if update_counted_problem(copy.update, order_currency, show_currency) is None:
             return copy
     return None
+
+
+def others_changed(
+    counted: ChangedCopy, copies: Sequence[ChangedCopy]
+) -> list[tuple[ChangedCopy, Problem]]:
+    """The other ``copies`` of ``counted``'s key, each with why it is not counted now: changed
+    from ``counted``. Their words named the first copy as the one that counts ("the first
+    copy counts: refunded 5.00 EUR"), which no longer counts (listed so itself)."""
+    others = []
+    for copy in copies:
+        problem = None if copy is counted else changed_update_problem(counted.update, copy.update)
+        if problem is not None:
+            others.append((copy, problem))
+    return others

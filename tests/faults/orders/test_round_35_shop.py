@@ -159,26 +159,36 @@ def _order(number: str = "5001") -> Order:
     return Order(_SHOP, number, "USD", Decimal("20.00"), (OrderLine("MUG", 2, Decimal("10.00")),))
 
 
-def _refund(currency: str, number: str = "5001", refund_id: str = "900") -> OrderUpdate:
-    return OrderUpdate(_SHOP, number, "refunded", Decimal("5.00"), currency, refund_id=refund_id)
+def _refund(
+    currency: str, number: str = "5001", refund_id: str = "900", amount: str = "5.00"
+) -> OrderUpdate:
+    return OrderUpdate(_SHOP, number, "refunded", Decimal(amount), currency, refund_id=refund_id)
 
 
-def _older_session(session: Path, *, format_2: bool, set_aside: bool, padded: bool = False) -> None:
+def _older_session(
+    session: Path,
+    *,
+    format_2: bool,
+    set_aside: bool,
+    padded: bool = False,
+    corrected: tuple[str, ...] = ("5.00",),
+) -> None:
     """The file an older version wrote for a refund in EUR, the same refund in USD, then
     their USD order: the EUR copy kept where the counted ones are (before round 33), or set
     aside as rejected when the order came (round 34: ``set_aside``), and the USD copy
     rejected as changed. Each row as a store writes it (a scratch file gives the order's and
     the set-aside copy's), in a file of format 2 (no feeds table) when ``format_2``; its
     Shopify ids padded ("05001", "0900") as a version before round 32 kept them behind a
-    proxy padding ids when ``padded``."""
+    proxy padding ids when ``padded``. ``corrected``: the amounts of the USD copies."""
     ids = ("05001", "0900") if padded else ("5001", "900")
     store = SessionStore(session)
     store.write_batch(_SHOP, [_refund("EUR", *ids)], None, 1.0)
-    store.write_batch(_SHOP, [_refund("USD", *ids)], None, 2.0)  # no order: rejected, changed
+    for at, amount in enumerate(corrected, start=2):  # no order: rejected, changed
+        store.write_batch(_SHOP, [_refund("USD", *ids, amount=amount)], None, float(at))
     store.close()
     scratch = session.with_name("scratch.adsession")
     store = SessionStore(scratch)
-    store.write_batch(_SHOP, [_order(ids[0])], None, 3.0)
+    store.write_batch(_SHOP, [_order(ids[0])], None, 10.0)
     store.write_batch(_SHOP, [_refund("EUR", *ids)], None, 1.0)  # the order's: currency differs
     store.close()
     db = sqlite3.connect(session, isolation_level=None)
@@ -262,3 +272,32 @@ def test_an_older_session_holding_the_corrected_refund_as_changed_counts_it(
         rejected = db.execute("SELECT reason FROM rejected_items").fetchall()
     db.close()
     assert (kept, rejected) == ([("USD",)], [("update_currency_differs",)])
+
+
+def test_the_copies_left_changed_name_the_copy_counted_not_the_first(tmp_path: Path) -> None:
+    """B, beside 1 and 2: of a refund sent in EUR, then in USD for 5.00 and for 6.00, before
+    its order, the 6.00 USD copy counts; the 5.00 one was listed "the first copy counts:
+    refunded 5.00 EUR", a copy listed itself as not counted. Now it names the copy counted,
+    in a file written by this version and in one an older version wrote (read only, then
+    continued)."""
+    written = tmp_path / "written.adsession"
+    store = SessionStore(written)
+    for at, refund in enumerate(
+        [_refund("EUR"), _refund("USD"), _refund("USD", amount="6.00"), _order()], start=1
+    ):
+        store.write_batch(_SHOP, [refund], None, float(at))
+    store.close()
+    older = tmp_path / "older.adsession"
+    _older_session(older, format_2=False, set_aside=False, corrected=("5.00", "6.00"))
+    checked: list[Path] = []
+    for session in (written, older, older):
+        if session is older and len(checked) == 2:
+            SessionStore(older).close()  # the older file continued: read the second time
+        checked.append(session)
+        report = build_report(session)
+        assert report.to_json()["gmv_by_currency"] == {"USD": "14.00"}
+        (changed,) = [r for r in report.to_json()["rejected"] if r["reason"] == "update_changed"]
+        assert changed["detail"] == (
+            "sent again as refunded 5.00 USD with 0 units back; the first copy counts:"
+            " refunded 6.00 USD with 0 units back"
+        )
