@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from anchordesk.show.feed_items import OrderUpdate, RefundLine
+from anchordesk.show.feed_items import OrderUpdate, RefundLine, RejectedItem
 from anchordesk.show.feed_rules import (
     UPDATE_CHANGED,
     Problem,
@@ -123,8 +123,11 @@ def changed_copies(
             update = update_read(sent)
             key = key_read(sent.source, _text(item_id))
             # As it was sent: its key and its terms (a rejected copy's id ends with them,
-            # RejectedItem.id) the ones it was kept under, not a text cut or masked since.
-            if update.id != key or not _text(row_id).endswith(f":{terms_key(sent)}"):
+            # RejectedItem.id) the ones it was kept under, not a text cut or masked since; or,
+            # kept before the terms were its key (29 Nov 2026, 09:25 to 12:49), its text's.
+            as_kept = RejectedItem(sent.source, "order_update", key, UPDATE_CHANGED, "", raw)
+            tail = _text(row_id).rpartition(":")[2]
+            if update.id != key or tail not in (terms_key(sent), as_kept.id.rpartition(":")[2]):
                 continue
         except (TypeError, ValueError, InvalidOperation, RecursionError):
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -172,6 +173,7 @@ def _older_session(
     set_aside: bool,
     padded: bool = False,
     corrected: tuple[str, ...] = ("5.00",),
+    text_keyed: bool = False,
 ) -> None:
     """The file an older version wrote for a refund in EUR, the same refund in USD, then
     their USD order: the EUR copy kept where the counted ones are (before round 33), or set
@@ -179,7 +181,9 @@ def _older_session(
     rejected as changed. Each row as a store writes it (a scratch file gives the order's and
     the set-aside copy's), in a file of format 2 (no feeds table) when ``format_2``; its
     Shopify ids padded ("05001", "0900") as a version before round 32 kept them behind a
-    proxy padding ids when ``padded``. ``corrected``: the amounts of the USD copies."""
+    proxy padding ids when ``padded``. ``corrected``: the amounts of the USD copies.
+    ``text_keyed``: a changed copy keyed by a digest of its text, as the versions of 29 Nov
+    2026 from 09:25 to 12:49 kept it (before feed_rules.terms_key)."""
     ids = ("05001", "0900") if padded else ("5001", "900")
     store = SessionStore(session)
     store.write_batch(_SHOP, [_refund("EUR", *ids)], None, 1.0)
@@ -205,6 +209,15 @@ def _older_session(
             " raw) SELECT source, id, kind, item_id, received_at, reason, detail, raw"
             " FROM scratch.rejected_items"
         )
+    if text_keyed:
+        for row_id, item_id, raw in db.execute(
+            "SELECT id, item_id, raw FROM rejected_items WHERE reason = 'update_changed'"
+        ).fetchall():
+            digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:16]
+            db.execute(
+                "UPDATE rejected_items SET id = ? WHERE id = ?",
+                (f"order_update:{item_id}:{digest}", row_id),
+            )
     if format_2:
         db.execute("DROP TABLE feeds")
         db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
@@ -245,12 +258,18 @@ async def _continued_figures(session: Path, folder: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("format_2", "set_aside", "padded"),
-    [(True, False, False), (False, False, False), (False, True, False), (False, False, True)],
-    ids=["format-2-kept", "before-round-33-kept", "round-34-set-aside", "padded-ids-kept"],
+    ("format_2", "set_aside", "padded", "text_keyed"),
+    [
+        (True, False, False, False),
+        (False, False, False, False),
+        (False, True, False, False),
+        (False, False, True, False),
+        (False, False, False, True),
+    ],
+    ids=["format-2-kept", "before-round-33-kept", "round-34-set-aside", "padded-ids", "text-keyed"],
 )
 def test_an_older_session_holding_the_corrected_refund_as_changed_counts_it(
-    tmp_path: Path, format_2: bool, set_aside: bool, padded: bool
+    tmp_path: Path, format_2: bool, set_aside: bool, padded: bool, text_keyed: bool
 ) -> None:
     """2 (A): a session an older version wrote holds a refund's EUR copy (kept where the
     counted ones are, or set aside by round 34) and its USD copy rejected as changed, and
@@ -259,7 +278,9 @@ def test_an_older_session_holding_the_corrected_refund_as_changed_counts_it(
     file by the one rule of session_corrected, and a run continuing it counts the USD copy
     in its place (the file opened to write), in the window, the remote and the report."""
     session = tmp_path / "old.adsession"
-    _older_session(session, format_2=format_2, set_aside=set_aside, padded=padded)
+    _older_session(
+        session, format_2=format_2, set_aside=set_aside, padded=padded, text_keyed=text_keyed
+    )
     expected = ({"USD": "15.00"}, [("update_currency_differs", True)])
     assert _figures(session) == expected  # read only: the file as it was
     text = report_text(build_report(session), "en")
