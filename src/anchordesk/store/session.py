@@ -83,6 +83,7 @@ from anchordesk.store.session_corrected import (
     copy_counted,
     order_keys_prefix,
     others_changed,
+    read_as_counted,
 )
 from anchordesk.store.session_feeds import (
     FeedIdentity,
@@ -1317,8 +1318,6 @@ class SessionStore(RefundMatching):
             raise StoreError(f"{self.path}: cannot read rejected_items ({error})") from None
         if not copies:
             return counted
-        result = list(counted)
-        where = {(update.source, update.id): index for index, (_, update, _) in enumerate(result)}
         show_currency = self.show_currency()
         # The orders as this reader reads them (their ids by the one id rule: a file an older
         # version wrote, read only, keeps them as they came).
@@ -1326,31 +1325,14 @@ class SessionStore(RefundMatching):
             (kept.order.source, kept.order.id): kept.order.currency or show_currency
             for kept in self.orders()
         }
-        for key, group in copies.items():
-            update = group[-1].update
-            currency = currencies.get((update.source, update.order_id))
-            if currency is None:
-                continue
-            index = where.get(key)
-            kept = None if index is None else result[index]
-            chosen = copy_counted(None if kept is None else kept[1], group, currency, show_currency)
-            if chosen is None:
-                continue
-            self._counted_on_read.add(chosen.seq)
-            for other, changed in others_changed(chosen, group):
-                self._changed_on_read[other.seq] = changed.detail
-            counted_copy = (chosen.seq, chosen.update, chosen.received_at)
-            if index is None or kept is None:
-                result.append(counted_copy)
-                continue
-            seq, update, received_at = kept
-            problem = update_counted_problem(update, currency, show_currency)
-            if problem is not None:
-                self._rejected_on_read[("order_updates", seq)] = StoredRejected(
-                    rejected_update(update, problem), received_at
-                )
-            result[index] = counted_copy
-        return result
+        decided = read_as_counted(counted, copies, currencies, show_currency)
+        self._counted_on_read |= decided.counted_rows
+        self._changed_on_read.update(decided.changed_words)
+        for (seq, update, received_at), problem in decided.set_aside:
+            self._rejected_on_read[("order_updates", seq)] = StoredRejected(
+                rejected_update(update, problem), received_at
+            )
+        return decided.counted
 
     def _counted(
         self,

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from anchordesk.show.feed_items import OrderUpdate, RefundLine, RejectedItem
@@ -36,7 +36,15 @@ from anchordesk.show.feed_rules import (
 )
 from anchordesk.store.session_ids import key_read, update_read
 
-__all__ = ["ChangedCopy", "changed_copies", "copy_counted", "order_keys_prefix", "others_changed"]
+__all__ = [
+    "ChangedCopy",
+    "ReadAsCounted",
+    "changed_copies",
+    "copy_counted",
+    "order_keys_prefix",
+    "others_changed",
+    "read_as_counted",
+]
 
 
 @dataclass(frozen=True)
@@ -169,3 +177,55 @@ def others_changed(
         if problem is not None:
             others.append((copy, problem))
     return others
+
+
+Counted = tuple[int, OrderUpdate, float]  # a counted row as a reader reads it: seq, update, time
+
+
+@dataclass
+class ReadAsCounted:
+    """What :func:`read_as_counted` decided for a reader: the updates to count (``counted``,
+    each kept one's place taken by the copy that counts instead), the kept ones that copy
+    replaced with why (``set_aside``, listed as rejected), the ``rejected_items`` rows that
+    count now (by seq) and the words of the other copies of their keys (by seq)."""
+
+    counted: list[Counted]
+    set_aside: list[tuple[Counted, Problem]] = field(default_factory=list)
+    counted_rows: set[int] = field(default_factory=set)
+    changed_words: dict[int, str] = field(default_factory=dict)
+
+
+def read_as_counted(
+    counted: Sequence[Counted],
+    copies: Mapping[tuple[str, str], Sequence[ChangedCopy]],
+    currencies: Mapping[tuple[str, str], str],
+    show_currency: str,
+) -> ReadAsCounted:
+    """The reader's side of the rule (a file opened to read, which no one may change):
+    ``counted`` (the kept updates the reader counts) with the copies of ``copies`` that count
+    in place of them, by ``currencies`` (each kept order's currency, by (source, id), as the
+    reader reads it)."""
+    result = ReadAsCounted(list(counted))
+    where = {(update.source, update.id): index for index, (_, update, _) in enumerate(counted)}
+    for key, group in copies.items():
+        update = group[-1].update
+        currency = currencies.get((update.source, update.order_id))
+        if currency is None:
+            continue  # its order not come (yet)
+        index = where.get(key)
+        kept = None if index is None else result.counted[index]
+        chosen = copy_counted(None if kept is None else kept[1], group, currency, show_currency)
+        if chosen is None:
+            continue
+        result.counted_rows.add(chosen.seq)
+        for other, changed in others_changed(chosen, group):
+            result.changed_words[other.seq] = changed.detail
+        counted_copy = (chosen.seq, chosen.update, chosen.received_at)
+        if index is None or kept is None:
+            result.counted.append(counted_copy)
+            continue
+        problem = update_counted_problem(kept[1], currency, show_currency)
+        if problem is not None:
+            result.set_aside.append((kept, problem))
+        result.counted[index] = counted_copy
+    return result
