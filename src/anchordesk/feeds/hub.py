@@ -92,7 +92,7 @@ from anchordesk.show.feed_rules import UNREADABLE
 from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Show
 from anchordesk.store import ShowEventRecord, StoreWriter
-from anchordesk.store.session import FeedIdentity, SessionStore
+from anchordesk.store.session import FeedIdentity, NewItems, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -483,8 +483,10 @@ class FeedHub:
     updates, so a cancellation on the same page as its order finds it);
     ``on_stored(source, items, received_at)`` gets every new item of the page with the time
     the store kept them with; ``on_rejected(source, count)`` how many of the page were kept
-    as rejected (never delivered). ``flag_terms(text)`` returns the compliance terms a comment
-    matches (the show's matcher). ``show`` is needed for ``rehearsal`` without a URL.
+    as rejected (never delivered), less the items kept as rejected before that count now
+    (``NewItems.withdrawn``: a count that can fall). ``flag_terms(text)`` returns the
+    compliance terms a comment matches (the show's matcher). ``show`` is needed for
+    ``rehearsal`` without a URL.
     """
 
     def __init__(
@@ -852,9 +854,19 @@ class FeedHub:
                 source,
                 counted(len(rejected) - _REJECTED_NAMED_PER_PAGE, "more item"),
             )
-        if rejected and self._on_rejected is not None:
+        # Kept as rejected before and counted now (a refund's corrected copy that came
+        # before its order, delivered with it): off the count of those not counted.
+        withdrawn = stored.withdrawn if isinstance(stored, NewItems) else 0
+        if withdrawn:
+            log.info(
+                "feed %s: %s kept as rejected before now counted (a corrected copy of an update"
+                " that came before its order)",
+                source,
+                counted(withdrawn, "item"),
+            )
+        if (rejected or withdrawn) and self._on_rejected is not None:
             try:
-                self._on_rejected(source, len(rejected))
+                self._on_rejected(source, len(rejected) - withdrawn)
             except Exception:
                 log.exception("a consumer of rejected items failed")
         comments = [item for item in new if isinstance(item, Comment)]

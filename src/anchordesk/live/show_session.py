@@ -522,7 +522,8 @@ class ShowSession:
         for source, group in by_source.items():
             at = self._wall_clock()
             new = self.writer.submit_batch(source, group, None, at).result()
-            self._rejected_arrived(source, sum(isinstance(item, RejectedItem) for item in new))
+            rejected = sum(isinstance(item, RejectedItem) for item in new)
+            self._rejected_arrived(source, rejected - new.withdrawn)
             if new:
                 self._stored(source, new, at)
             kept += new
@@ -873,7 +874,8 @@ class ShowSession:
         )
 
     def _rejected_arrived(self, source: str, count: int) -> None:
-        """``count`` items of a page just kept as rejected (the hub delivers them no further)."""
+        """``count`` items of a page just kept as rejected (the hub delivers them no further),
+        less those kept as rejected before that count now (``NewItems.withdrawn``)."""
         del source
         with self._lock:
             self.rejected_kept += count

@@ -77,6 +77,14 @@ from anchordesk.store.session_check import (
     check_session_file,
     path_problem,
 )
+from anchordesk.store.session_corrected import (
+    ChangedCopy,
+    changed_copies,
+    copy_counted,
+    order_keys_prefix,
+    others_changed,
+    read_as_counted,
+)
 from anchordesk.store.session_feeds import (
     FeedIdentity,
     KeptFeed,
@@ -119,6 +127,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "FeedIdentity",
     "KeptFeed",
+    "NewItems",
     "SessionStore",
     "StoreError",
     "UnreadableRow",
@@ -242,6 +251,17 @@ class StoreError(Exception):
     """The session file cannot be opened or written (its message names the file)."""
 
 
+class NewItems(list[FeedItem]):
+    """The items of a batch not stored before, in the order given (``SessionStore.write_batch``).
+
+    ``withdrawn``: how many items kept as rejected by an earlier batch count now (a refund's
+    copy sent again changed before its order, the one counted when the order came:
+    store/session_corrected.py). A live count of the items not counted adds the batch's
+    rejected items and takes these off: counted once, where the report counts it."""
+
+    withdrawn: int = 0
+
+
 # SQLite's primary result codes that mean the disk, not the request, is at fault.
 _SQLITE_DISK_PROBLEMS = {
     13: DiskProblem.FULL,  # SQLITE_FULL
@@ -319,6 +339,28 @@ def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
     except OSError as system_error:
         return describe_error(path, system_error)
     return disk_fault(path, error)
+
+
+def _delivered_instead(new: NewItems, counted: Sequence[ChangedCopy]) -> None:
+    """``counted`` (copies kept as changed that count now) added to a batch's ``new`` items,
+    to be applied; each taken off the batch's rejected items when this batch rejected it,
+    else said withdrawn (:class:`NewItems`): a live count counted it when it came."""
+    for copy in counted:
+        rejected_here = next(
+            (
+                index
+                for index, item in enumerate(new)
+                if isinstance(item, RejectedItem)
+                and item.source == copy.update.source
+                and item.id == copy.row_id
+            ),
+            None,
+        )
+        if rejected_here is None:
+            new.withdrawn += 1
+        else:
+            del new[rejected_here]
+        new.append(copy.update)
 
 
 def _order_read(row: Sequence[object]) -> tuple[Order, float]:
@@ -433,6 +475,10 @@ class SessionStore(RefundMatching):
         # Rows skipped and orders rejected while reading, by (table, seq): each once.
         self._unreadable: dict[tuple[str, int], UnreadableRow] = {}
         self._rejected_on_read: dict[tuple[str, int], StoredRejected] = {}
+        # Rows of rejected_items read as counted (``_corrected_on_read``), by seq, and the
+        # words of the other copies of their keys (changed from the one counted).
+        self._counted_on_read: set[int] = set()
+        self._changed_on_read: dict[int, str] = {}
         self._show_currency: str | None = None
         # One writing program per file (store/session_lock.py); readers never wait for it.
         self._locked = False
@@ -548,6 +594,10 @@ class SessionStore(RefundMatching):
             if not version.isdecimal() or int(version) < 3:
                 list_names_of_older_file(self._db, time.time())
             padded_ids_renamed(self._db)
+            # A refund's corrected copy an older version kept as changed, while its first copy
+            # breaks the rule against its order: the corrected one is counted
+            # (store/session_corrected.py), as a run of this version counts it.
+            self._count_corrected_copies(changed_copies(self._db))
             if "author_id" not in self._comment_columns():
                 self._db.execute(
                     "ALTER TABLE comments ADD COLUMN author_id TEXT NOT NULL DEFAULT ''"
@@ -730,10 +780,10 @@ class SessionStore(RefundMatching):
         cursor: str | None,
         received_at: float | None = None,
         secrets: tuple[str, ...] = (),
-    ) -> list[FeedItem]:
+    ) -> NewItems:
         """Store ``items`` and the feed's new ``cursor`` atomically; return the items that were
-        not stored before (in the order given). ``secrets``: the feed's, masked in the items
-        the amount rule rejects here (feed_items.rejected_as_kept)."""
+        not stored before (in the order given; :class:`NewItems`). ``secrets``: the feed's,
+        masked in the items the amount rule rejects here (feed_items.rejected_as_kept)."""
         with self._transaction():
             return self._write_batch(source, items, cursor, received_at, secrets)
 
@@ -742,7 +792,7 @@ class SessionStore(RefundMatching):
         batches: Iterable[
             tuple[str, Sequence[FeedItem], str | None, float | None, tuple[str, ...]]
         ],
-    ) -> list[list[FeedItem]]:
+    ) -> list[NewItems]:
         """Several batches in one transaction (the writer thread's group commit)."""
         with self._transaction():
             return [self._write_batch(*batch) for batch in batches]
@@ -754,9 +804,9 @@ class SessionStore(RefundMatching):
         cursor: str | None,
         received_at: float | None,
         secrets: tuple[str, ...] = (),
-    ) -> list[FeedItem]:
+    ) -> NewItems:
         now = time.time() if received_at is None else received_at
-        new: list[FeedItem] = []
+        new = NewItems()
         # A refund kept with its id and sent without it, or the other way round, is the one
         # kept (before the old keys: that one is not renamed from an older key).
         kept_with_id: dict[tuple[str, str], tuple[list[tuple[Any, ...]], set[str]]] = {}
@@ -806,11 +856,15 @@ class SessionStore(RefundMatching):
                 self._rejected_key_renamed(item)
             if insert_item(self._db, item, now):
                 new.append(item)
-                if isinstance(item, Order):
-                    # Its cancellations and refunds that came before it are decided now.
-                    self._set_aside_updates(
-                        item.source, item.id, item.currency or self.show_currency(), secrets
+                # Its cancellations and refunds that came before it are decided now, and the
+                # corrected copy of one that breaks the rule is the one counted.
+                if isinstance(item, Order) and self._set_aside_updates(
+                    item.source, item.id, item.currency or self.show_currency(), secrets
+                ):
+                    counted = self._count_corrected_copies(
+                        changed_copies(self._db, item.source, item.id), secrets
                     )
+                    _delivered_instead(new, counted)
             elif isinstance(item, Order | OrderUpdate):
                 changed = self._changed_copy(item)
                 if changed is not None:
@@ -857,7 +911,7 @@ class SessionStore(RefundMatching):
         currency: str,
         secrets: tuple[str, ...],
         key: str | None = None,
-    ) -> None:
+    ) -> bool:
         """The kept cancellations and refunds of the order ``order_id`` (counted in
         ``currency``) that break the rule against it (``feed_rules.update_counted_problem``,
         the ledger's) moved into ``rejected_items`` with their reason and the time they came.
@@ -867,7 +921,8 @@ class SessionStore(RefundMatching):
         ledger, which holds it waiting for its order, refuses it by the same rule (one count,
         live as in the report). ``key``: only the one kept under it (an update sent again),
         else all of the order's (it has just come). By the (source, id) index: an update's key
-        starts with its order's."""
+        starts with its order's. True when it keeps any (a copy is kept as changed only
+        against a kept one: session_corrected)."""
         columns = (
             "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines"
         )
@@ -876,24 +931,73 @@ class SessionStore(RefundMatching):
                 f"SELECT {columns} FROM order_updates WHERE source = ? AND id = ?", (source, key)
             ).fetchall()
         else:
-            prefix = OrderUpdate(source, order_id, "cancelled").id.removesuffix("cancelled")
+            prefix = order_keys_prefix(source, order_id)
             rows = self._db.execute(
                 f"SELECT {columns} FROM order_updates WHERE source = ? AND id >= ? AND id < ?"
                 " AND order_id = ?",
                 (source, prefix, prefix[:-1] + ";", order_id),
             ).fetchall()
         for row in rows:
+            self._set_aside(row, currency, secrets)
+        return bool(rows)
+
+    def _set_aside(self, row: Sequence[Any], currency: str, secrets: tuple[str, ...]) -> bool:
+        """The kept update ``row`` moved into ``rejected_items`` when it breaks the rule
+        against its order, counted in ``currency`` (:meth:`_set_aside_updates`); True when
+        it is moved."""
+        try:
+            update, received_at = update_from_row(row)
+            problem = update_counted_problem(update, currency, self.show_currency())
+        except (UnreadableRowError, ArithmeticError, TypeError):
+            return False  # a damaged kept row: the report lists it as unreadable already
+        if problem is None:
+            return False
+        self._db.execute("DELETE FROM order_updates WHERE source = ? AND id = ?", row[:2])
+        insert_item(
+            self._db, rejected_as_kept(rejected_update(update, problem), secrets), received_at
+        )
+        return True
+
+    def _count_corrected_copies(
+        self, copies: dict[tuple[str, str], list[ChangedCopy]], secrets: tuple[str, ...] = ()
+    ) -> list[ChangedCopy]:
+        """Of ``copies`` (session_corrected.changed_copies), the ones counted now, by the one
+        rule (session_corrected.copy_counted): the newest that does not break the rule against
+        its order, kept, when the copy kept under its key breaks it (set aside here) or is
+        none (set aside when its order came). Moved from ``rejected_items`` to the counted
+        updates with the time it came; returned, to be delivered as new. Before: the refund
+        sent in EUR, then in USD, before its USD order counted nothing (GMV $20.00 for
+        $15.00) until the shop sent it a third time."""
+        counted = []
+        columns = (
+            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines"
+        )
+        for (source, key), group in copies.items():
+            currency = self._kept_order_currency(group[-1].update)
+            if currency is None:
+                continue  # its order not come yet: decided when it comes
+            row = self._db.execute(
+                f"SELECT {columns} FROM order_updates WHERE source = ? AND id = ?", (source, key)
+            ).fetchone()
             try:
-                update, received_at = update_from_row(row)
-                problem = update_counted_problem(update, currency, self.show_currency())
+                kept = None if row is None else update_from_row(row)[0]
             except (UnreadableRowError, ArithmeticError, TypeError):
                 continue  # a damaged kept row: the report lists it as unreadable already
-            if problem is None:
+            chosen = copy_counted(kept, group, currency, self.show_currency())
+            if chosen is None or (row is not None and not self._set_aside(row, currency, secrets)):
                 continue
-            self._db.execute("DELETE FROM order_updates WHERE source = ? AND id = ?", row[:2])
-            insert_item(
-                self._db, rejected_as_kept(rejected_update(update, problem), secrets), received_at
+            self._db.execute(
+                "DELETE FROM rejected_items WHERE source = ? AND id = ?", (source, chosen.row_id)
             )
+            insert_item(self._db, chosen.update, chosen.received_at)
+            for other, problem in others_changed(chosen, group):
+                changed = rejected_as_kept(rejected_update(other.update, problem), secrets)
+                self._db.execute(
+                    "UPDATE rejected_items SET detail = ? WHERE source = ? AND id = ?",
+                    (changed.detail, source, other.row_id),
+                )
+            counted.append(chosen)
+        return counted
 
     def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
         """``item`` came again under the id of a kept one: as rejected when its money or units
@@ -1169,7 +1273,7 @@ class SessionStore(RefundMatching):
         among them: ``rejected_items`` lists it."""
         return [
             StoredOrder(order, received_at)
-            for order, received_at in self._counted(
+            for _seq, order, received_at in self._counted(
                 "orders",
                 "source, id, received_at, created_at, currency, total_price, customer, lines",
                 _order_read,
@@ -1180,18 +1284,55 @@ class SessionStore(RefundMatching):
         ]
 
     def order_updates(self) -> list[StoredOrderUpdate]:
-        """Cancellations and refunds, in the order they were stored."""
+        """Cancellations and refunds, in the order they were stored; a copy kept as changed
+        that counts in place of the one kept under its key (session_corrected: a file an
+        older version wrote, read only) in that one's place."""
+        counted = self._counted(
+            "order_updates",
+            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines",
+            _update_read,
+            update_problem,
+            rejected_update,
+            changed_update_problem,
+        )
         return [
             StoredOrderUpdate(update, received_at)
-            for update, received_at in self._counted(
-                "order_updates",
-                "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines",
-                _update_read,
-                update_problem,
-                rejected_update,
-                changed_update_problem,
-            )
+            for _seq, update, received_at in self._corrected_on_read(counted)
         ]
+
+    def _corrected_on_read(
+        self, counted: list[tuple[int, OrderUpdate, float]]
+    ) -> list[tuple[int, OrderUpdate, float]]:
+        """``counted`` as the one rule of session_corrected reads the file: a copy kept as
+        changed that counts in place of the kept copy under its key (which breaks the rule
+        against its order, and is listed as rejected for it) or of none (set aside when its
+        order came). A file opened to write has them counted in place already (``_migrate``);
+        one an older version wrote, read by the report, said GMV $20.00 for $15.00."""
+        try:
+            copies = changed_copies(self._db)
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return counted  # a file of a format before rejected items, read only
+            raise StoreError(f"{self.path}: cannot read rejected_items ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot read rejected_items ({error})") from None
+        if not copies:
+            return counted
+        show_currency = self.show_currency()
+        # The orders as this reader reads them (their ids by the one id rule: a file an older
+        # version wrote, read only, keeps them as they came).
+        currencies = {
+            (kept.order.source, kept.order.id): kept.order.currency or show_currency
+            for kept in self.orders()
+        }
+        decided = read_as_counted(counted, copies, currencies, show_currency)
+        self._counted_on_read |= decided.counted_rows
+        self._changed_on_read.update(decided.changed_words)
+        for (seq, update, received_at), problem in decided.set_aside:
+            self._rejected_on_read[("order_updates", seq)] = StoredRejected(
+                rejected_update(update, problem), received_at
+            )
+        return decided.counted
 
     def _counted(
         self,
@@ -1201,13 +1342,13 @@ class SessionStore(RefundMatching):
         problem_of: Callable[[Counted, str], Problem | None],
         rejected: Callable[[Counted, Problem], RejectedItem],
         changed: Callable[[Counted, Counted], Problem | None],
-    ) -> list[tuple[Counted, float]]:
-        """The rows of ``table`` that count: an unreadable row is skipped and named, and one
-        that breaks the amount rule (kept before the rule) is set aside for
-        ``rejected_items``. Each (source, id) once, under the first: two rows of one key are
-        one item an older version kept under two (one shop under two names, a refund under
-        a padded id and its number); the second, when ``changed`` from the first, is listed
-        as that changed copy, never counted nor dropped unsaid."""
+    ) -> list[tuple[int, Counted, float]]:
+        """``(seq, item, received_at)`` of the rows of ``table`` that count: an unreadable
+        row is skipped and named, and one that breaks the amount rule (kept before the rule)
+        is set aside for ``rejected_items``. Each (source, id) once, under the first: two
+        rows of one key are one item an older version kept under two (one shop under two
+        names, a refund under a padded id and its number); the second, when ``changed`` from
+        the first, is listed as that changed copy, never counted nor dropped unsaid."""
         result = []
         currency = self.show_currency()
         # One shop kept under two names by an older version: each item once, under the first.
@@ -1233,7 +1374,7 @@ class SessionStore(RefundMatching):
                     rejected(item, problem), received_at
                 )
                 continue
-            result.append((item, received_at))
+            result.append((seq, item, received_at))
         return result
 
     def viewer_samples(self) -> list[StoredViewerSample]:
@@ -1265,10 +1406,17 @@ class SessionStore(RefundMatching):
         rule by ``orders()``/``order_updates()`` (call them first) in a file kept before it."""
         columns = "source, kind, item_id, received_at, reason, detail, raw"
         kept = [
-            StoredRejected(item, received_at)
-            for _seq, item, received_at in self._readable(
+            StoredRejected(
+                item
+                if seq not in self._changed_on_read
+                else rejected_as_kept(replace(item, detail=self._changed_on_read[seq])),
+                received_at,
+            )
+            for seq, item, received_at in self._readable(
                 "rejected_items", columns, rejected_from_row
             )
+            # A copy kept as changed that counts (``order_updates``) is no longer rejected.
+            if seq not in self._counted_on_read
         ]
         # One shop kept under two names by an older version: each rejection once, under the
         # first (listed twice, "2 items rejected" of one order).

@@ -57,7 +57,7 @@ def update_read(update: OrderUpdate) -> OrderUpdate:
     return replace(update, order_id=order_id, refund_id=refund_id)
 
 
-def _key_read(source: str, key: str) -> str:
+def key_read(source: str, key: str) -> str:
     """An update's key (``05001:refund:0900``) with its order's and refund's ids by the rule;
     a key an older version wrote in another form keeps that form."""
     cut = _KEY_TAIL.search(key)
@@ -107,7 +107,7 @@ def padded_ids_renamed(db: sqlite3.Connection) -> None:
             db.execute(
                 "UPDATE OR IGNORE order_updates SET id = ?, order_id = ?, refund_id = ?"
                 " WHERE source = ? AND id = ?",
-                (_key_read(source, key), read.order_id, read.refund_id, source, key),
+                (key_read(source, key), read.order_id, read.refund_id, source, key),
             )
     rows = db.execute(
         "SELECT source, id, kind, item_id FROM rejected_items WHERE source >= ? AND source < ?"
@@ -118,7 +118,7 @@ def padded_ids_renamed(db: sqlite3.Connection) -> None:
         if not _shopify(source) or not all(isinstance(t, str) for t in (key, kind, item_id)):
             continue
         head = f"{kind}:{item_id}:"  # a rejected item's key: kind, id, digest (RejectedItem.id)
-        named = id_read(source, item_id) if kind == "order" else _key_read(source, item_id)
+        named = id_read(source, item_id) if kind == "order" else key_read(source, item_id)
         if named != item_id and key.startswith(head):
             db.execute(
                 "UPDATE OR IGNORE rejected_items SET id = ?, item_id = ?"

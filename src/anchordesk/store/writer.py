@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.feed_items import FeedItem
 from anchordesk.store.session import (
+    NewItems,
     SessionStore,
     ShowEventRecord,
     StoreError,
@@ -60,7 +61,7 @@ class _Batch:
     items: Sequence[FeedItem]
     cursor: str | None
     received_at: float | None
-    future: Future[list[FeedItem]]
+    future: Future[NewItems]
     secrets: tuple[str, ...] = ()  # the feed's, masked in what the amount rule rejects
 
 
@@ -125,8 +126,8 @@ class StoreWriter:
         cursor: str | None,
         received_at: float | None = None,
         secrets: tuple[str, ...] = (),
-    ) -> Future[list[FeedItem]]:
-        future: Future[list[FeedItem]] = Future()
+    ) -> Future[NewItems]:
+        future: Future[NewItems] = Future()
         self._put(_Batch(source, tuple(items), cursor, received_at, future, secrets))
         return future
 
@@ -137,8 +138,9 @@ class StoreWriter:
         cursor: str | None,
         received_at: float | None = None,
         secrets: tuple[str, ...] = (),
-    ) -> list[FeedItem]:
-        """Store a page of a feed with its cursor; return the items that are new."""
+    ) -> NewItems:
+        """Store a page of a feed with its cursor; return the items that are new (and how
+        many kept as rejected before count now: ``NewItems.withdrawn``)."""
         return await asyncio.wrap_future(
             self.submit_batch(source, items, cursor, received_at, secrets)
         )
