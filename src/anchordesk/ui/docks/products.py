@@ -70,6 +70,8 @@ class ProductPanel(QWidget):
         # the state, several times a second: the window froze for seconds at each.
         self._card_drawn_from: dict[str, tuple[object, ...]] = {}
         self._card_numbers: dict[str, int] = {}
+        self._skus: tuple[str, ...] = ()  # the cards' products, in their order
+        self._shared_drawn: tuple[int, str, str] | None = None
         self._columns = 0
         self._products: tuple[ProductRow, ...] = ()
         self._currency = ""
@@ -182,15 +184,27 @@ class ProductPanel(QWidget):
         if state.currency != self._currency:
             # JPY has no decimals, KWD three: the price field follows the show's currency.
             self._deal_price.setDecimals(currency_digits(state.currency) if state.currency else 2)
+        currency_changed = state.currency != self._currency
         self._currency = state.currency
-        if tuple(p.sku for p in state.products) != tuple(p.sku for p in self._products):
-            self._rebuild(state.products)
-        self._products = state.products
+        # The rows that are not the same objects as at the refresh before (ui/snapshots.py
+        # keeps a row whose product did not change): only their cards, and the cards that go
+        # on or off air or the stage, are looked at again. Every card was, at every refresh
+        # (each command and each poll), and a deal's start cost as much as the show is big.
+        was = self._products
+        products = state.products
+        changed = _changed_rows(products, was)
+        if changed is None and tuple(p.sku for p in products) != self._skus:
+            self._rebuild(products)
+        self._products = products
+        marked = {self._on_screen, self._staged, state.on_screen_sku, state.staged_sku}
         self._on_screen = state.on_screen_sku
         self._staged = state.staged_sku
         self._deal = state.deal
         self._live_deals = state.deals
-        self._render_cards(state.products)
+        if changed is None or currency_changed:
+            self._render_cards(products)
+        else:
+            self._render_some(changed, marked)
         live = state.deal if state.deal is not None and state.deal.is_live else None
         if live is not None:
             # While the deal runs the form shows the deal itself, not the form's last values.
@@ -231,6 +245,7 @@ class ProductPanel(QWidget):
         self._cards.clear()
         self._card_drawn_from.clear()
         self._card_numbers = {product.sku: number for number, product in enumerate(products, 1)}
+        self._skus = tuple(product.sku for product in products)
         for product in products:
             card = QPushButton(self._grid_host)
             card.setCheckable(True)
@@ -263,8 +278,14 @@ class ProductPanel(QWidget):
         self._fit_running()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._cards_scroll.viewport() and event.type() == QEvent.Type.Resize:
-            self._render_cards(self._products)  # elided and wrapped for the list's new width
+        if (
+            watched is self._cards_scroll.viewport()
+            and isinstance(event, QResizeEvent)
+            # Elided and wrapped for the list's new width (a running deal's row coming or
+            # going changes its height only: the cards are as they were).
+            and event.size().width() != event.oldSize().width()
+        ):
+            self._render_cards(self._products)
         return super().eventFilter(watched, event)
 
     def _card_clicked(self, sku: str) -> None:
@@ -279,11 +300,29 @@ class ProductPanel(QWidget):
         """Each card drawn again if what it is drawn from changed. What every card shares (the
         text's width, the language, the font) is found once, not once per card: with 10,000
         products it was a fifth of each refresh."""
-        first = next(iter(self._cards.values()), None)  # the cards share their font
-        font = (first or self._grid_host).font().key()
-        shared = (self._card_text_px(), current_language(), font)
+        shared = self._shared()
+        self._shared_drawn = shared
         for product in products:
             self._render_card(product, shared)
+
+    def _render_some(self, changed: list[ProductRow], marked: set[str | None]) -> None:
+        """The cards of ``changed`` rows and of the SKUs ``marked`` (on air or staged, before
+        or now); every card when what they share changed."""
+        shared = self._shared()
+        if shared != self._shared_drawn:
+            self._render_cards(self._products)
+            return
+        for product in changed:
+            self._render_card(product, shared)
+        for sku in marked:
+            number = self._card_numbers.get(sku) if sku is not None else None
+            if number is not None:
+                self._render_card(self._products[number - 1], shared)
+
+    def _shared(self) -> tuple[int, str, str]:
+        first = next(iter(self._cards.values()), None)  # the cards share their font
+        font = (first or self._grid_host).font().key()
+        return (self._card_text_px(), current_language(), font)
 
     def _render_card(self, product: ProductRow, shared: tuple[int, str, str]) -> None:
         card = self._cards.get(product.sku)
@@ -406,11 +445,14 @@ class ProductPanel(QWidget):
                 line_layout.addWidget(label, 1)
                 line_layout.addWidget(button)
                 self._running.addWidget(line)
-                row = _RunningRow(label, button, line, [None])
+                row = _RunningRow(label, button, line, [None], [None])
                 self._running_rows[deal_id] = row
             # What the row says, from what it was last written from: a refresh writes only
             # the rows that changed. With 500 deals running every row was written again at
             # every poll (ten a second) and at every start: the window was always busy.
+            if row.drawn_from[0] is not None and row.seen[0] is deal:
+                continue  # the same row as at the refresh before (ui/snapshots.py)
+            row.seen[0] = deal
             currency = deal.currency or self._currency
             clock = deal_clock(deal.seconds_left)
             drawn_from = (deal.title, deal.sku, deal.price, currency, clock, deal.stock_left,
@@ -443,16 +485,29 @@ class ProductPanel(QWidget):
         Japanese at 1366x768, two wrapped rows pushed the fourth card under a scroll bar."""
         if self._running_scroll.isHidden():
             return
-        self._running.activate()
-        rows_px = self._running_box.sizeHint().height()
-        one_row_px = rows_px // max(1, len(self._running_rows))
+        # The rows' height measured as far as two rows' room only: the whole box measured
+        # (and laid out) at each start cost as much as there were deals running.
+        most_px = self.running_rows_max_px()
+        spacing = max(0, self._running.spacing())
+        rows_px = 0
+        one_row_px = 0
+        counted = 0
+        for row in self._running_rows.values():
+            if row.line.isHidden():  # not shown yet: the box's layout does not count it
+                continue
+            row_px = row.line.sizeHint().height()
+            one_row_px = one_row_px or row_px
+            rows_px += row_px + (spacing if counted else 0)
+            counted += 1
+            if rows_px >= most_px:
+                break
         layout = self.layout()
         assert layout is not None
         layout.activate()  # the list's view as the current rows leave it
         # What the cards' view lacks to show every card whole (negative: what it has spare).
         short_px = self._grid_host.sizeHint().height() - self._cards_scroll.viewport().height()
         room_px = max(one_row_px, self._running_scroll.height() - short_px)
-        wanted = min(rows_px, self.running_rows_max_px(), room_px)
+        wanted = min(rows_px, most_px, room_px)
         if self._running_scroll.height() != wanted:
             self._running_scroll.setFixedHeight(wanted)
 
@@ -515,6 +570,23 @@ class _RunningRow(NamedTuple):
     button: QPushButton
     line: QWidget
     drawn_from: list[tuple[object, ...] | None]
+    seen: list[DealRow | None]  # the row of the state it was last looked at for
+
+
+def _changed_rows(
+    products: tuple[ProductRow, ...], was: tuple[ProductRow, ...]
+) -> list[ProductRow] | None:
+    """The rows of ``products`` that are not the objects of ``was`` at their place; None when
+    the list itself changed (another length, another product at a place)."""
+    if len(products) != len(was):
+        return None
+    changed = []
+    for new, old in zip(products, was, strict=True):
+        if new is not old:
+            if new.sku != old.sku:
+                return None
+            changed.append(new)
+    return changed
 
 
 def _count(value: int) -> str:

@@ -88,7 +88,7 @@ class RunSheetPanel(QWidget):
         # state, several a second, and the window froze a second or more at each.
         drawn = self._drawn if len(self._drawn) == len(state.segments) else ()
         for position, row in enumerate(state.segments):
-            if not drawn or drawn[position] != row:
+            if not drawn or (drawn[position] is not row and drawn[position] != row):
                 self._update_row(row)
         self._drawn = state.segments
         if state.segments and self._rows and self._current(self._rows) != state.current_index:
