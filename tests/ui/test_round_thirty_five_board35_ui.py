@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from anchordesk.live.settings import Settings
 from anchordesk.show.model import Product, Segment, Show
+from anchordesk.ui.docks import products as products_dock
 from anchordesk.ui.docks.products import ProductPanel
 from anchordesk.ui.main_window import MainWindow
-from anchordesk.ui.state import ProductRow
+from anchordesk.ui.state import DealRow, ProductRow, ShowState
 
 from .conftest import small_controller
 
@@ -103,3 +105,86 @@ def test_a_deal_start_in_the_window_looks_at_the_cards_it_changed_whatever_the_s
     finally:
         window._quitting = True
         controller.shutdown()
+
+
+def _deal(i: int, title: str = "") -> DealRow:
+    return DealRow(
+        f"P{i}", "live", Decimal("9.99"), 600.0, 600.0, 10, 10,
+        title=title or f"Product {i}", currency="USD", deal_id=f"d{i}",
+    )  # fmt: skip
+
+
+def _panel_with_deals(qtbot: QtBot, count: int, measured: list[str] | None = None) -> Any:
+    """The products panel, 40 products, ``count`` deals running (the first on a long title),
+    started one by one with a turn of the event loop after each."""
+    panel = ProductPanel()
+    qtbot.addWidget(panel)
+    panel.resize(360, 700)
+    panel.show()
+    rows = tuple(ProductRow(f"P{i}", f"Product {i}", Decimal("19.99"), 1000, 0) for i in range(40))
+    state = ShowState(title="Many", currency="USD", language="en", products=rows)
+    deals = [_deal(0, LONG_TITLE)]
+    panel.update_state(replace(state, deals=tuple(deals)))
+    QApplication.processEvents()
+    for i in range(1, count):
+        deals.append(_deal(i))
+        if measured is not None:
+            measured.clear()
+        panel.update_state(replace(state, deals=tuple(deals)))
+        QApplication.processEvents()
+        if measured is not None and i >= 3:
+            # The new row only (the third row brought the scroll bar: the width changed once).
+            assert measured == [f"Product {i}"]
+    return panel
+
+
+LONG_TITLE = "Ceramic pour-over coffee dripper with a matching double-walled glass carafe"
+
+
+def _whole(panel: Any) -> list[tuple[int, int]]:
+    """Each running row's height and what its words need at its width, where short."""
+    return [
+        (row.line.height(), row.label.heightForWidth(row.label.width()))
+        for row in panel._running_rows.values()
+        if row.line.height() < row.label.heightForWidth(row.label.width())
+    ]
+
+
+def test_five_running_deals_rows_each_show_their_words_whole(qtbot: QtBot) -> None:
+    """Five deals running under the deal form (one on a long title). Before: the scroll area
+    kept its box at the height it had before the last rows came, and the five rows were
+    squeezed into 24 px each where their words need 28 (the long title 42): each row's
+    figures line was cut. Now every row is as tall as its words wrapped at its width."""
+    panel = _panel_with_deals(qtbot, 5)
+    assert len(panel._running_rows) == 5
+    assert _whole(panel) == []
+    panel.resize(300, 700)
+    QApplication.processEvents()
+    assert _whole(panel) == []
+
+
+def test_a_running_deal_s_row_is_measured_when_its_words_or_width_change(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows of the deals running under the deal form wrap their words. Before: a box of
+    wrapping rows was measured and laid out whole whenever a row came or went, and each start
+    cost as much as the deals running (benchmarks/many_deals.py: 500 deals took 10 s to start
+    with that alone). Now a row is measured when its words or the rows' width change."""
+    measured: list[str] = []
+    size_hint = products_dock._RowLine.sizeHint
+
+    def counting(line: Any) -> Any:
+        if line._hint is None:
+            measured.append(line.findChild(QLabel).text().split("\n")[0])
+        return size_hint(line)
+
+    monkeypatch.setattr(products_dock._RowLine, "sizeHint", counting)
+    panel = _panel_with_deals(qtbot, 30, measured)
+    assert _whole(panel) == []
+    # A narrower dock: every row measured again at its new width, once.
+    measured.clear()
+    panel.resize(300, 700)
+    QApplication.processEvents()
+    titles = [row.label.text().split("\n")[0] for row in panel._running_rows.values()]
+    assert sorted(measured) == sorted(titles)
+    assert _whole(panel) == []

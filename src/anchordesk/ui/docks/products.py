@@ -13,12 +13,12 @@ command that cannot act, and why).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -152,6 +152,7 @@ class ProductPanel(QWidget):
         self._running_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._running_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._running_scroll.hide()
+        self._running_scroll.viewport().installEventFilter(self)
         form.addRow(self._running_scroll)
 
         layout = QVBoxLayout(self)
@@ -286,7 +287,30 @@ class ProductPanel(QWidget):
             and event.size().width() != event.oldSize().width()
         ):
             self._render_cards(self._products)
+        if watched is self._running_scroll.viewport() and event.type() in (
+            QEvent.Type.Resize,
+            QEvent.Type.Show,
+        ):
+            width_px = self._running_row_px()
+            measured = False
+            for row in self._running_rows.values():  # wrapped at the rows' new width
+                if row.line.measured_px != width_px:
+                    row.line.measure_again()
+                    measured = True
+            if measured:
+                self._rows_changed()
         return super().eventFilter(watched, event)
+
+    def _running_row_px(self) -> int:
+        """The width the running deals' rows have: the view of their scroll area, or (before
+        it is first shown) what the deal form leaves it."""
+        viewport = self._running_scroll.viewport()
+        if self._running_scroll.isVisible() and viewport.width() > 0:
+            return viewport.width()
+        form = self._deal_box.layout()
+        margins = form.contentsMargins() if form is not None else None
+        sides = margins.left() + margins.right() if margins is not None else 0
+        return max(1, self._deal_box.contentsRect().width() - sides)
 
     def _card_clicked(self, sku: str) -> None:
         card = self._cards[sku]
@@ -433,7 +457,7 @@ class ProductPanel(QWidget):
         for deal_id, deal in wanted.items():
             row = self._running_rows.get(deal_id)
             if row is None:
-                line = QWidget(self._running_box)
+                line = _RowLine(self._running_box, self._running_row_px)
                 label = QLabel(line)
                 label.setTextFormat(Qt.TextFormat.PlainText)  # product titles are plain text
                 label.setWordWrap(True)
@@ -470,13 +494,21 @@ class ProductPanel(QWidget):
                 .replace("%3", _count(deal.stock_left))
             )
             row.label.setText(f"{deal.title or deal.sku}\n{figures}")
+            row.line.measure_again()
             row.button.setText(self.tr("Stop"))
             row.button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
         if self._running_scroll.isHidden() == bool(wanted):
             self._running_scroll.setVisible(bool(wanted))
             changed = True
         if changed:
+            self._rows_changed()
             self._fit_running()
+
+    def _rows_changed(self) -> None:
+        """The scroll area sizes its box again once the box has laid out its rows: it did
+        not when a row came, and with five deals running their rows were squeezed into less
+        than their words' height (each row's figures cut)."""
+        QCoreApplication.postEvent(self._running_scroll, QEvent(QEvent.Type.LayoutRequest))
 
     def _fit_running(self) -> None:
         """The running deals' rows take what the product list leaves: as tall as their rows, up
@@ -562,13 +594,46 @@ class ProductPanel(QWidget):
         )
 
 
+class _RowLine(QWidget):
+    """A running deal's row, as tall as its wrapped words need at the width the rows have
+    (``width_px``), measured when its words or that width change. Its label wraps, and a box
+    of rows that wrap is laid out again whole (every row's words measured) whenever a row comes
+    or goes: with 500 deals running each start cost as much as the 500 rows."""
+
+    def __init__(self, parent: QWidget, width_px: Callable[[], int]) -> None:
+        super().__init__(parent)
+        self._width_px = width_px
+        self._hint: QSize | None = None
+        self.measured_px = 0  # the rows' width it was measured at
+
+    def measure_again(self) -> None:
+        self._hint = None
+        self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # its height is measured here, at the rows' width
+
+    def sizeHint(self) -> QSize:
+        if self._hint is None:
+            layout = self.layout()
+            assert layout is not None
+            self.measured_px = self._width_px()
+            self._hint = QSize(layout.sizeHint().width(), layout.heightForWidth(self.measured_px))
+        return self._hint
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        assert layout is not None
+        return QSize(layout.minimumSize().width(), self.sizeHint().height())
+
+
 class _RunningRow(NamedTuple):
     """A running deal's row: its label and stop button on one widget (removed as one), and
     what the row was last written from (a one-item list: the tuple itself is fixed)."""
 
     label: QLabel
     button: QPushButton
-    line: QWidget
+    line: _RowLine
     drawn_from: list[tuple[object, ...] | None]
     seen: list[DealRow | None]  # the row of the state it was last looked at for
 
