@@ -15,7 +15,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from anchordesk.live.snapshot import DealView, ProductView, SegmentView
+from anchordesk.live.snapshot import DealView, SegmentView
+from anchordesk.live.snapshot_parts import ProductTable
 from anchordesk.show.board import (
     AudienceCurve,
     BoardFigures,
@@ -172,11 +173,15 @@ class SessionBoard:
             len(ledger.updates),
             len(ledger.segments),
             ledger.segments[-1].ended_at if ledger.segments else None,
-            tuple((deal.units, deal.ended_at) for deal in ledger.deals),
+            # A deal's units change with the orders and updates above; its end, here.
+            len(ledger.deals),
+            ledger.deal_changes,
             len(self.comment_times),
             len(self.audience.times),
             selling,
-            tuple(sorted(stock_left.items())),
+            # The mapping itself: the same object while no stock moved (compared at once),
+            # not its items sorted at every snapshot (10,000 products: at each poll).
+            stock_left,
             int(now / REFRESH_S),
         )
         if self._cache is not None and self._cache[0] == key:
@@ -267,7 +272,7 @@ def board_now(
     board: SessionBoard,
     read_ledger: Callable[[Callable[[Ledger], object]], object],
     now: float,
-    products: Sequence[ProductView],
+    products: ProductTable,
     deals: Sequence[DealView],
     segment: SegmentView | None,
     on_screen_sku: str | None,
@@ -275,11 +280,11 @@ def board_now(
     ended: bool,
 ) -> tuple[BoardFigures, tuple[Prompt, ...]]:
     """The board's figures at ``now`` and the prompts on the board (none once ended)."""
-    stock_left = {p.sku: p.stock_left for p in products}
+    stock_left = products.stock_left
     on_sale = {d.sku for d in deals if d.is_live}
     if on_screen_sku:
         on_sale.add(on_screen_sku)
-    currency_of = {p.sku: p.currency for p in products}
+    currency_of = products.currency_of
     figures = read_ledger(
         lambda ledger: board.figures(
             ledger, now, stock_left=stock_left, on_sale=on_sale, currency_of=currency_of
@@ -288,7 +293,7 @@ def board_now(
     assert isinstance(figures, BoardFigures)
     if ended:
         return figures, ()
-    product = next((p for p in products if p.sku == on_screen_sku), None)
+    product = products.product(on_screen_sku)
     selling = figures.product(on_screen_sku)
     inputs = PromptInputs(
         now=now,

@@ -1119,7 +1119,7 @@ class LiveShow:
             session.board,
             session.read_ledger,
             wall_now,
-            products,
+            parts.table(),
             deals,
             segments[state.segment_index] if 0 <= state.segment_index < len(segments) else None,
             state.on_screen_sku,

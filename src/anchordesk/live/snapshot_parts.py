@@ -79,6 +79,21 @@ def live_deal_prices(state: ShowState) -> dict[str, Decimal]:
     return prices
 
 
+@dataclass(frozen=True)
+class ProductTable:
+    """The products of a snapshot as the data board reads them, by SKU: made again when the
+    stock moved or the show changed, not at each snapshot (each poll and each command)."""
+
+    stock_left: Mapping[str, int]
+    currency_of: Mapping[str, str]
+    views: tuple[ProductView, ...]
+    first_of: Mapping[str, int]  # a SKU's first place in ``views``
+
+    def product(self, sku: str | None) -> ProductView | None:
+        place = self.first_of.get(sku) if sku is not None else None
+        return None if place is None else self.views[place]
+
+
 class SnapshotParts:
     """The views of the last snapshot, and what each was made from."""
 
@@ -95,6 +110,10 @@ class SnapshotParts:
         self._live_prices: dict[str, Decimal] = {}
         self._product_views: list[ProductView] = []
         self._products: tuple[ProductView, ...] = ()
+        self._table: ProductTable | None = None
+        self._table_show: Show | None = None
+        self._stock_left: dict[str, int] | None = None
+        self._stock_left_of: Mapping[str, int] | None = None
         self._deal_views: dict[str, tuple[DealState, int, int, float | None, DealView]] = {}
         self._deals_key: tuple[object, ...] | None = None
         self._deals: tuple[DealView, ...] = ()
@@ -154,6 +173,24 @@ class SnapshotParts:
         if remade:
             self._products = tuple(self._product_views)
         return self._products
+
+    def table(self) -> ProductTable:
+        """The last ``products`` by SKU (call it after ``products``)."""
+        table = self._table
+        if table is not None and table.views is self._products:
+            return table
+        show_changed = table is None or self._table_show is not self._show
+        if self._stock_left is None or show_changed or self._stock_left_of is not self._stock:
+            self._stock_left = {p.sku: p.stock_left for p in self._products}
+            self._stock_left_of = self._stock
+        if table is None or show_changed:
+            currency_of: Mapping[str, str] = {p.sku: p.currency for p in self._products}
+            first_of: Mapping[str, int] = {sku: at[0] for sku, at in self._positions.items()}
+            self._table_show = self._show
+        else:
+            currency_of, first_of = table.currency_of, table.first_of
+        self._table = ProductTable(self._stock_left, currency_of, self._products, first_of)
+        return self._table
 
     def _product_view(self, index: int) -> ProductView:
         show = self._show

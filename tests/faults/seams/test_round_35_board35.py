@@ -170,3 +170,38 @@ def test_the_kept_views_say_what_views_made_whole_say_in_the_window_and_the_remo
         return len(final.deals)
 
     assert _run(show, tmp_path, steps) == 3
+
+
+def test_a_snapshot_with_nothing_changed_reads_no_product_of_the_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten deals running on a show of 150 products, then snapshots with nothing new (as the
+    window polls ten times a second). Before: each snapshot read every product's stock and
+    currency again for the data board, and sorted the stock of the whole show to tell whether
+    the board had changed. Now the board is given the same stock table while no stock moved,
+    and no product is read."""
+    reads = [0]
+    get = ProductView.__getattribute__
+
+    def counting(view: ProductView, name: str) -> Any:
+        if not name.startswith("__"):
+            reads[0] += 1
+        return get(view, name)
+
+    def steps(live: LiveShow) -> list[int]:
+        for i in range(DEALS):
+            live.start_deal(f"P{i}", price=Decimal("9.99"), seconds=600, stock=10)
+        live.snapshot()
+        monkeypatch.setattr(ProductView, "__getattribute__", counting)
+        counts = []
+        for _ in range(5):
+            reads[0] = 0
+            snapshot = live.snapshot()
+            counts.append(reads[0])
+        monkeypatch.undo()
+        assert snapshot.board is not None and len(snapshot.live_deals) == DEALS
+        on_sale = {p.sku for p in snapshot.board.products if p.on_sale}
+        assert on_sale == {f"P{i}" for i in range(DEALS)}
+        return counts
+
+    assert max(_run(_show(150), tmp_path, steps)) <= 2
