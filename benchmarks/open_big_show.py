@@ -13,16 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from window_parts import application, control_room, products_show
 
 
 def main() -> int:
@@ -30,38 +23,10 @@ def main() -> int:
     parser.add_argument("--products", type=int, nargs="+", default=[2000, 5000])
     args = parser.parse_args()
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-    from tests.ui.conftest import small_controller
-
-    from anchordesk.live.settings import Settings
-    from anchordesk.show.model import Product, Segment, Show
-    from anchordesk.ui import i18n
-    from anchordesk.ui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv)
-    i18n.install(app, "en")  # type: ignore[arg-type]
+    app = application()
     for count in args.products:
-        executor = ThreadPoolExecutor(3, "bench")
-        controller = small_controller(Settings(record=False, record_asked=True), executor)
-        with tempfile.TemporaryDirectory() as folder:
-            window = MainWindow(
-                controller, QSettings(str(Path(folder) / "w.ini"), QSettings.Format.IniFormat)
-            )
-            window.resize(1366, 768)
-            window.show()
-            app.processEvents()
-            show = Show(
-                title="Big show",
-                currency="USD",
-                language="en",
-                products=tuple(
-                    Product(f"P{i}", f"Product {i}", Decimal("19.99"), 1000) for i in range(count)
-                ),
-                rundown=tuple(
-                    Segment(f"Segment {i}", 60, f"P{i // 2}", "") for i in range(2 * count)
-                ),
-            )
+        with control_room(app) as (window, controller):
+            show = products_show("Big show", count, segments=2 * count)
             began = time.perf_counter()
             controller.start_with_show(show)
             while controller.live is None or controller.show_state.title != "Big show":
@@ -83,12 +48,6 @@ def main() -> int:
                 f" of the products panel {resize_s:.2f} s; load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
-            window._quitting = True  # type: ignore[attr-defined]
-            controller.shutdown()
-            window.close()
-            window.deleteLater()
-            app.processEvents()
-        executor.shutdown(wait=True, cancel_futures=True)
     return 0
 
 
