@@ -13,6 +13,7 @@ import bisect
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from anchordesk.live.snapshot import DealView, SegmentView
@@ -22,8 +23,10 @@ from anchordesk.show.board import (
     BoardFigures,
     OrderFigures,
     OrderTally,
+    ProductFigures,
     UnitsRate,
     board_figures,
+    product_figures,
 )
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
@@ -87,6 +90,10 @@ class SessionBoard:
         self._orders_at = 0.0
         self._tally = OrderTally()  # the orders' figures, read anew only since the last
         self._rates = UnitsRate()  # each product's recent sales rate, as a sliding window
+        # The products' rows of the last figures, with what they were made from: a deal's
+        # start changes one product's "on sale" and made every product's row again (10,000
+        # in a show at the limits, at each start).
+        self._products: _KeptProducts | None = None
 
     # -- what arrives -------------------------------------------------------------------------
 
@@ -200,6 +207,12 @@ class SessionBoard:
         ):
             kept = self._orders = (orders_key, self._tally.figures(ledger))
             self._orders_at = now
+        rates = self._rates.per_second(ledger, now, self.started_at)
+        made_from = (ledger, ledger.orders, len(ledger.updates), stock_left, currency_of, rates)
+        products = self._products.rows(made_from, selling) if self._products else None
+        if products is None:
+            products = product_figures(ledger, stock_left, selling, currency_of, rates)
+            self._products = _KeptProducts(made_from, selling, products)
         figures = board_figures(
             ledger,
             self.audience,
@@ -211,7 +224,8 @@ class SessionBoard:
             deal_quotas=self.deal_quotas,
             currency_of=currency_of,
             orders=kept[1],
-            rates=self._rates.per_second(ledger, now, self.started_at),
+            rates=rates,
+            products=products,
         )
         self._cache = (key, figures)
         return figures
@@ -257,6 +271,42 @@ class SessionBoard:
 
     def recent_audience(self, now: float, window_s: float) -> list[tuple[float, int]]:
         return self.audience.between(now - window_s, now)
+
+
+class _KeptProducts:
+    """The board's product rows and what they were made from (the ledger and its counts, the
+    stock, the currencies and the sales rates): while these are the same, the rows are the
+    same but for the products that came on or went off sale, made again alone."""
+
+    def __init__(
+        self,
+        made_from: tuple[object, ...],
+        selling: Iterable[str],
+        rows: tuple[ProductFigures, ...],
+    ) -> None:
+        self._made_from = made_from
+        self._selling = set(selling)
+        self._rows = rows
+        self._places = {row.sku: place for place, row in enumerate(rows)}
+
+    def rows(
+        self, made_from: tuple[object, ...], selling: Iterable[str]
+    ) -> tuple[ProductFigures, ...] | None:
+        """The rows for ``made_from`` and ``selling``; None when they must all be made."""
+        if len(made_from) != len(self._made_from) or any(
+            new is not old and new != old
+            for new, old in zip(made_from, self._made_from, strict=True)
+        ):
+            return None
+        now_selling = set(selling)
+        if now_selling != self._selling:
+            rows = list(self._rows)
+            for sku in now_selling ^ self._selling:
+                place = self._places.get(sku)
+                if place is not None:
+                    rows[place] = replace(rows[place], on_sale=sku in now_selling)
+            self._rows, self._selling = tuple(rows), now_selling
+        return self._rows
 
 
 def deal_situations(deals: Iterable[DealView]) -> tuple[DealSituation, ...]:

@@ -205,3 +205,43 @@ def test_a_snapshot_with_nothing_changed_reads_no_product_of_the_show(
         return counts
 
     assert max(_run(_show(150), tmp_path, steps)) <= 2
+
+
+def test_a_deal_start_makes_the_data_board_row_of_its_product_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten deals started one after the other on a show of 150 products (the board's clock
+    held, so that only the starts change it). Before: each start made the data board's row of
+    every product again (a show at the limits has 10,000) to say one more was on sale. Now
+    the row of the product that came on sale, and the board says the same as made whole."""
+    from anchordesk.show.board import ProductFigures
+
+    rows_made = [0]
+    make = ProductFigures.__init__
+
+    def counting(self: Any, *args: Any, **kw: Any) -> None:
+        rows_made[0] += 1
+        make(self, *args, **kw)
+
+    def steps(live: LiveShow) -> list[int]:
+        held = live.plan.wall_clock()
+        live.plan.wall_clock = lambda: held
+        live.snapshot()
+        monkeypatch.setattr(ProductFigures, "__init__", counting)
+        counts = []
+        for i in range(DEALS):
+            rows_made[0] = 0
+            live.start_deal(f"P{i}", price=Decimal("9.99"), seconds=600, stock=10)
+            board = live.snapshot().board
+            counts.append(rows_made[0])
+        monkeypatch.undo()
+        assert board is not None
+        assert {p.sku for p in board.products if p.on_sale} == {f"P{i}" for i in range(DEALS)}
+        # The same rows as made whole from the session's data.
+        assert live.session is not None
+        live.session.board._products = None
+        live.session.board._cache = None
+        assert live.snapshot().board == board
+        return counts
+
+    assert max(_run(_show(150), tmp_path, steps)) <= 1
