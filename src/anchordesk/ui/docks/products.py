@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import compress
+from operator import is_not
 from typing import NamedTuple
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, Signal
@@ -646,11 +648,10 @@ def _changed_rows(
     if len(products) != len(was):
         return None
     changed = []
-    for new, old in zip(products, was, strict=True):
-        if new is not old:
-            if new.sku != old.sku:
-                return None
-            changed.append(new)
+    for place in compress(range(len(products)), map(is_not, products, was)):  # in C
+        if products[place].sku != was[place].sku:
+            return None
+        changed.append(products[place])
     return changed
 
 
