@@ -22,7 +22,7 @@ from anchordesk.live.show import LiveShow
 from anchordesk.live.snapshot import DealView, LiveSnapshot, ProductView
 from anchordesk.live.snapshot_parts import SnapshotParts
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
-from anchordesk.show.model import Product, Segment, Show
+from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.ui.snapshots import SnapshotReader, sales_state_of, show_state_of
 
 from ..remote_parts import rehearsing
@@ -124,7 +124,14 @@ def test_the_kept_views_say_what_views_made_whole_say_in_the_window_and_the_remo
     again, an order cancelled, a product sold out: after each step the snapshot with its kept
     views equals the one made whole, and so do the window's rows and sales and the remote's
     state made from them."""
-    show = _show(8)
+    show = replace(
+        _show(8),
+        rundown=(
+            Segment("All", 3600, None, ""),
+            Segment("Kettle", 600, "P5", "", deal=DealPlan(Decimal("12.00"), 300, 20)),
+            Segment("Mug", 600, "P6", "", deal=DealPlan(Decimal("7.00"), 300)),
+        ),
+    )
 
     def order(number: int, sku: str, units: int, price: str) -> Order:
         line = OrderLine(sku, units, Decimal(price))
@@ -145,6 +152,13 @@ def test_the_kept_views_say_what_views_made_whole_say_in_the_window_and_the_remo
             lambda: session.ingest([order(4, "P4", 1000, "19.99")]),  # sold out
             lambda: live.show_product("P4"),
             lambda: live.stop_deal("P2"),
+            lambda: live.next_segment(),  # its planned deal, started from the plan
+            lambda: live.start_deal("P5"),
+            lambda: session.ingest([order(5, "P5", 2, "12.00")]),
+            lambda: live.next_segment(),
+            lambda: live.start_deal("P6"),
+            lambda: live.stop_deal("P5"),
+            lambda: live.previous_segment(),
         ]
         for action in actions:
             action()
@@ -167,9 +181,10 @@ def test_the_kept_views_say_what_views_made_whole_say_in_the_window_and_the_remo
         product = {p.sku: p for p in final.products}
         assert (product["P1"].units_sold, product["P2"].units_sold) == (0, 2)
         assert product["P4"].stock_left == 0 and product["P4"].units_sold == 1000
+        assert product["P5"].units_sold == 2 and product["P5"].deal is not None
         return len(final.deals)
 
-    assert _run(show, tmp_path, steps) == 3
+    assert _run(show, tmp_path, steps) == 7  # the planned deals started on entering their segments
 
 
 def test_a_snapshot_with_nothing_changed_reads_no_product_of_the_show(
