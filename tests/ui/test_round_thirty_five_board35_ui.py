@@ -161,6 +161,15 @@ def test_five_running_deals_rows_each_show_their_words_whole(qtbot: QtBot) -> No
     panel.resize(300, 700)
     QApplication.processEvents()
     assert _whole(panel) == []
+    # A deal in the middle stops: the rows below move up, none over another, no gap.
+    state = ShowState(title="Many", currency="USD", language="en", products=panel._products)
+    panel.update_state(replace(state, deals=(_deal(0, LONG_TITLE), _deal(1), _deal(3), _deal(4))))
+    QApplication.processEvents()
+    lines = [row.line.geometry() for row in panel._running_rows.values()]
+    assert [line.y() for line in lines[1:]] == [
+        above.y() + above.height() + panel._running.spacing for above in lines[:-1]
+    ]
+    assert _whole(panel) == [] and len(lines) == 4
 
 
 def test_a_running_deal_s_row_is_measured_when_its_words_or_width_change(

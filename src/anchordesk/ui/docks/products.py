@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -143,9 +144,9 @@ class ProductPanel(QWidget):
         # At most two rows high, then it scrolls: each deal used to add two lines to the box,
         # and with three deals running the product list above lost its last product to a
         # scroll bar (a 1366x768 screen).
-        self._running_box = QWidget()
-        self._running = QVBoxLayout(self._running_box)
-        self._running.setContentsMargins(0, 0, 0, 0)
+        spacing = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutVerticalSpacing)
+        self._running = _RowsBox(spacing if spacing >= 0 else 6)
+        self._running_box: QWidget = self._running
         self._running_rows: dict[str, _RunningRow] = {}
         self._running_scroll = QScrollArea(self._deal_box)
         self._running_scroll.setObjectName("running_deals")
@@ -300,6 +301,7 @@ class ProductPanel(QWidget):
                     row.line.measure_again()
                     measured = True
             if measured:
+                self._running.place_from(0)
                 self._rows_changed()
         return super().eventFilter(watched, event)
 
@@ -451,11 +453,12 @@ class ProductPanel(QWidget):
             # The row's widget goes with its label, button and layout: a stopped deal leaves
             # nothing behind (its empty layout used to stay in the box for the whole show).
             gone = self._running_rows.pop(deal_id)
-            self._running.removeWidget(gone.line)
-            gone.line.hide()
+            self._running.remove(gone.line)
             gone.line.deleteLater()
             changed = True
         language = current_language()
+        added: list[_RowLine] = []
+        taller = False  # a row's words now take another number of lines
         for deal_id, deal in wanted.items():
             row = self._running_rows.get(deal_id)
             if row is None:
@@ -470,9 +473,9 @@ class ProductPanel(QWidget):
                 line_layout.setContentsMargins(0, 0, 0, 0)
                 line_layout.addWidget(label, 1)
                 line_layout.addWidget(button)
-                self._running.addWidget(line)
                 row = _RunningRow(label, button, line, [None], [None])
                 self._running_rows[deal_id] = row
+                added.append(line)
             # What the row says, from what it was last written from: a refresh writes only
             # the rows that changed. With 500 deals running every row was written again at
             # every poll (ten a second) and at every start: the window was always busy.
@@ -496,9 +499,18 @@ class ProductPanel(QWidget):
                 .replace("%3", _count(deal.stock_left))
             )
             row.label.setText(f"{deal.title or deal.sku}\n{figures}")
-            row.line.measure_again()
+            if row.line not in added:
+                was_px = row.line.sizeHint().height()
+                row.line.measure_again()
+                taller |= row.line.sizeHint().height() != was_px
+            else:
+                row.line.measure_again()
             row.button.setText(self.tr("Stop"))
             row.button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
+        if taller:
+            self._running.place_from(0)
+        for line in added:
+            self._running.add(line)
         if self._running_scroll.isHidden() == bool(wanted):
             self._running_scroll.setVisible(bool(wanted))
             changed = True
@@ -522,7 +534,7 @@ class ProductPanel(QWidget):
         # The rows' height measured as far as two rows' room only: the whole box measured
         # (and laid out) at each start cost as much as there were deals running.
         most_px = self.running_rows_max_px()
-        spacing = max(0, self._running.spacing())
+        spacing = self._running.spacing
         rows_px = 0
         one_row_px = 0
         counted = 0
@@ -616,7 +628,7 @@ class _RowLine(QWidget):
         return False  # its height is measured here, at the rows' width
 
     def sizeHint(self) -> QSize:
-        if self._hint is None:
+        if self._hint is None or self.measured_px != self._width_px():
             layout = self.layout()
             assert layout is not None
             self.measured_px = self._width_px()
@@ -627,6 +639,62 @@ class _RowLine(QWidget):
         layout = self.layout()
         assert layout is not None
         return QSize(layout.minimumSize().width(), self.sizeHint().height())
+
+
+class _RowsBox(QWidget):
+    """The running deals' rows one under the other, placed here: a row that comes is put under
+    the last, a row that goes moves the rows below it up. In a box layout every row was laid
+    out again whenever one came, and with 500 deals running that was most of a start's time."""
+
+    def __init__(self, spacing: int) -> None:
+        super().__init__()
+        self.spacing = spacing
+        self._lines: list[_RowLine] = []
+        self._height_px = 0
+
+    def count(self) -> int:
+        return len(self._lines)
+
+    def add(self, line: _RowLine) -> None:
+        self._lines.append(line)
+        self.place_from(len(self._lines) - 1)
+        line.show()
+
+    def remove(self, line: _RowLine) -> None:
+        at = self._lines.index(line)
+        del self._lines[at]
+        line.hide()
+        self.place_from(at)
+
+    def place_from(self, start: int) -> None:
+        """The rows from ``start`` on, each as tall as its words at the box's width."""
+        if start > 0:
+            above = self._lines[start - 1].geometry()
+            y = above.y() + above.height() + self.spacing
+        else:
+            y = 0
+        width = self.width()
+        for line in self._lines[start:]:
+            height = line.sizeHint().height()
+            line.setGeometry(0, y, width, height)
+            y += height + self.spacing
+        height_px = y - self.spacing if self._lines else 0
+        if height_px != self._height_px:
+            self._height_px = height_px
+            self.setMinimumHeight(height_px)
+            self.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.place_from(0)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.minimumSizeHint().width(), self._height_px)
+
+    def minimumSizeHint(self) -> QSize:
+        first = self._lines[0].minimumSizeHint().width() if self._lines else 0
+        return QSize(first, self._height_px)
 
 
 class _RunningRow(NamedTuple):
