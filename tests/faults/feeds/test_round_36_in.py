@@ -3,12 +3,22 @@ writes them (the sign after the number, thousands grouped by spaces)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.store.report import build_report
+from anchordesk.store.session import SessionStore
+
+from ..feed_parts import ingest_until
 from ..show_inputs import anchordesk, assert_clean_output
 
 
@@ -54,3 +64,95 @@ def test_a_sign_after_the_price_of_another_currency_is_refused_not_dropped(
         "row 2, column price: '12.50 €' is written with €, which is not a sign of USD"
         in result.stdout
     )
+
+
+class _TwiceBridge(BaseHTTPRequestHandler):
+    """A JSON feed bridge that writes a field twice in one object (JSON leaves the meaning to
+    the reader; Python's keeps the last one, silently)."""
+
+    page: ClassVar[bytes] = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _bridge(page: str) -> Iterator[str]:
+    handler = type("Bridge", (_TwiceBridge,), {"page": page.encode("utf-8")})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/feed"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+_GOOD = (
+    '{"type":"order","id":"o1","currency":"USD",'
+    '"lines":[{"sku":"MUG","quantity":1,"price":"24.00"}]}'
+)
+
+
+@pytest.mark.parametrize(
+    ("twice", "field"),
+    [
+        # The order's total: $10.00 or $1,000.00?
+        (
+            '{"type":"order","id":"o2","currency":"USD","total":"10.00","total":"1000.00",'
+            '"lines":[{"sku":"MUG","quantity":1,"price":"10.00"}]}',
+            "total",
+        ),
+        # A line's quantity, deeper in the item: 1 unit or 30?
+        (
+            '{"type":"order","id":"o2","currency":"USD",'
+            '"lines":[{"sku":"MUG","quantity":1,"quantity":30,"price":"24.00"}]}',
+            "quantity",
+        ),
+        # Two ids: which order is it (sent again under the other, it is counted twice)?
+        (
+            '{"type":"order","id":"o2","id":"o3","currency":"USD",'
+            '"lines":[{"sku":"MUG","quantity":1,"price":"24.00"}]}',
+            "id",
+        ),
+    ],
+)
+def test_an_item_that_gives_a_field_twice_is_rejected_with_why(
+    tmp_path: Path, twice: str, field: str
+) -> None:
+    session = tmp_path / "s.adsession"
+    page = f'{{"items":[{_GOOD},{twice}],"next":"2"}}'
+    with _bridge(page) as url:
+        ingest_until(FeedSpec("json", url), session, lambda hub: hub.pollers[0].cursor == "2")
+    report = build_report(session)
+    assert report.orders == 1  # o1; the other is kept as rejected, never one of its readings
+    store = SessionStore(session, read_only=True)
+    try:
+        rejected = [kept.item for kept in store.rejected_items()]
+    finally:
+        store.close()
+    assert len(rejected) == 1, rejected
+    assert f'"{field}" is given twice' in rejected[0].detail, rejected[0]
+    assert sum(report.rejected_by_reason.values()) == 1
+
+
+def test_a_page_that_gives_its_items_twice_is_refused_not_half_read(tmp_path: Path) -> None:
+    # {"items":[o1], "items":[o2]}: the first list was dropped unsaid (o1 never counted,
+    # nothing rejected) and the cursor moved past it.
+    session = tmp_path / "s.adsession"
+    page = f'{{"items":[{_GOOD}],"items":[],"next":"2"}}'
+    with _bridge(page) as url:
+        hub = ingest_until(
+            FeedSpec("json", url),
+            session,
+            lambda hub: hub.pollers[0].health.malformed_responses > 0,
+        )
+    assert hub.pollers[0].cursor != "2"
+    assert '"items" is given twice' in hub.pollers[0].health.last_error
