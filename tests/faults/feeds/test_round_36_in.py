@@ -156,3 +156,21 @@ def test_a_page_that_gives_its_items_twice_is_refused_not_half_read(tmp_path: Pa
         )
     assert hub.pollers[0].cursor != "2"
     assert '"items" is given twice' in hub.pollers[0].health.last_error
+
+
+@pytest.mark.parametrize("currency", [" USD ", "USD\n", "\tusd", "USD\u00a0"])
+def test_an_orders_currency_padded_with_white_space_is_its_currency(
+    tmp_path: Path, currency: str
+) -> None:
+    # A bridge copying cells from a spreadsheet pads them: its id (" o1 "), SKU and amount
+    # strings were read without the white space, its currency was not: " USD " was "no
+    # currency", and the order was rejected, its $24.00 never in the GMV.
+    session = tmp_path / "s.adsession"
+    item = json.loads(_GOOD)
+    item["currency"] = currency
+    page = json.dumps({"items": [item], "next": "1"})
+    with _bridge(page) as url:
+        ingest_until(FeedSpec("json", url), session, lambda hub: hub.pollers[0].cursor == "1")
+    report = build_report(session)
+    assert (report.orders, report.rejected_by_reason) == (1, {})
+    assert report.to_json()["gmv_by_currency"] == {"USD": "24.00"}
