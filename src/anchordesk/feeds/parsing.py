@@ -479,11 +479,16 @@ def item_id(value: object) -> str:
     any id is kept (feeds/hub.py ``MAX_ID_CHARS``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError("no id")
+    return _id_text(value, "id")
+
+
+def _id_text(value: object, name: str) -> str:
+    """An id that is there, by the one rule of every id an item has or names."""
     if isinstance(value, Decimal) and _long_integer(value):
         digits = len(value.as_tuple().digits)
-        raise ValueError(f"id {json_shown(value)} is a number of {digits:,} digits, too long")
+        raise ValueError(f"{name} {json_shown(value)} is a number of {digits:,} digits, too long")
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"id {json_shown(value)} is not a text or a whole number")
+        raise ValueError(f"{name} {json_shown(value)} is not a text or a whole number")
     return str(value).strip()
 
 
@@ -496,12 +501,13 @@ def _long_integer(value: object) -> bool:
 
 
 def optional_id(value: object, name: str) -> str:
-    """An id the item may name (``refund_id``, ``comment_id``, ``author_id``): "" when absent."""
+    """An id the item may name (``refund_id``, ``comment_id``, ``author_id``): "" when absent,
+    else by :func:`item_id`'s rule and in its words. They differed: ``"refund_id": 1.5`` was
+    "is not an id", ``"id": 1.5`` "is not a text or a whole number", and a 5,000-digit
+    ``refund_id`` was said "is not an id" written out in Decimal's spelling."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"{name} {json_shown(value)} is not an id")  # as the feed spelled it
-    return str(value).strip()
+    return _id_text(value, name)
 
 
 def server_time(response: httpx.Response, now_epoch_s: Callable[[], float] = time.time) -> datetime:

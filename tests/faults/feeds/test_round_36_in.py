@@ -174,3 +174,28 @@ def test_an_orders_currency_padded_with_white_space_is_its_currency(
     report = build_report(session)
     assert (report.orders, report.rejected_by_reason) == (1, {})
     assert report.to_json()["gmv_by_currency"] == {"USD": "24.00"}
+
+
+def test_an_id_an_item_names_is_said_by_the_one_id_rule(tmp_path: Path) -> None:
+    # R34in34's leftover: "refund_id": 1.5 was "is not an id" where "id": 1.5 is "is not a
+    # text or a whole number", a viewers sample's id true was "viewers: bad id", and a
+    # 5,000-digit refund_id was written out in Decimal's spelling.
+    session = tmp_path / "s.adsession"
+    update = '{"type":"order_update","id":"o1","status":"cancelled","refund_id":1.5}'
+    long_refund = (
+        f'{{"type":"order_update","id":"o1","status":"cancelled","refund_id":{"9" * 5000}}}'
+    )
+    viewers = '{"type":"viewers","id":true,"at":"2026-12-01T09:00:00Z","online":5}'
+    page = f'{{"items":[{_GOOD},{update},{long_refund},{viewers}],"next":"4"}}'
+    with _bridge(page) as url:
+        ingest_until(FeedSpec("json", url), session, lambda hub: hub.pollers[0].cursor == "4")
+    store = SessionStore(session, read_only=True)
+    try:
+        said = [kept.item.detail for kept in store.rejected_items()]
+    finally:
+        store.close()
+    assert said == [
+        "refund_id 1.5 is not a text or a whole number",
+        f"refund_id {'9' * 40}… is a number of 5,000 digits, too long",
+        "id true is not a text or a whole number",
+    ]
