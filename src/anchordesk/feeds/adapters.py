@@ -84,6 +84,18 @@ log = logging.getLogger(__name__)
 _PAGE_FIELDS = frozenset({"items", "next", "more", "ended", "poll_ms"})
 
 
+def _lines(value: object, *, required: bool = False) -> list[Any]:
+    """An item's ``lines``: a list; an empty object (what some JSON writers make of an empty
+    list) is none, and so is ``null`` (``false``, ``""``) where they are optional (a
+    refund's), as before. One line sent as an object, its list forgotten, was gone through
+    name by name ("a text where an object belongs")."""
+    if value == {} or (not required and not value):
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"lines: {json_kind(value)} where a list belongs")
+    return value
+
+
 def _kind_as_read(kind: str) -> str:
     """``kind`` as a person reads it: compatibility forms (full-width letters) folded, case
     folded, characters with no glyph or no place in a name (controls, format characters,
@@ -261,7 +273,7 @@ class JsonFeedAdapter:
             return removal_item(self.source, raw)
         if kind == "order":
             lines = []
-            for line in raw["lines"]:
+            for line in _lines(raw["lines"], required=True):
                 quantity = quantity_as_sent(line["quantity"])
                 lines.append(
                     OrderLine(
@@ -290,7 +302,7 @@ class JsonFeedAdapter:
                     f"status {json_shown(status)} is not one of {', '.join(ORDER_UPDATE_STATUSES)}"
                 )
             refund_lines = []
-            for line in raw.get("lines") or []:
+            for line in _lines(raw.get("lines")):
                 quantity = quantity_as_sent(line["quantity"])
                 refund_lines.append(RefundLine(as_text(line["sku"]).strip(), quantity))
             return OrderUpdate(

@@ -199,3 +199,25 @@ def test_an_id_an_item_names_is_said_by_the_one_id_rule(tmp_path: Path) -> None:
         f"refund_id {'9' * 40}… is a number of 5,000 digits, too long",
         "id true is not a text or a whole number",
     ]
+
+
+def test_one_line_sent_as_an_object_not_in_a_list_is_said_so(tmp_path: Path) -> None:
+    # "lines": {"sku": "MUG", ...} (one line, its list forgotten): the reader went through
+    # the object's names as if they were lines and said "a text where an object belongs".
+    session = tmp_path / "s.adsession"
+    one_line = '{"sku":"MUG","quantity":1,"price":"24.00"}'
+    order = f'{{"type":"order","id":"o2","currency":"USD","lines":{one_line}}}'
+    update = (
+        '{"type":"order_update","id":"o1","status":"refunded","refund":"24.00",'
+        '"lines":{"sku":"MUG","quantity":1}}'
+    )
+    page = f'{{"items":[{_GOOD},{order},{update}],"next":"3"}}'
+    with _bridge(page) as url:
+        ingest_until(FeedSpec("json", url), session, lambda hub: hub.pollers[0].cursor == "3")
+    store = SessionStore(session, read_only=True)
+    try:
+        said = [kept.item.detail for kept in store.rejected_items()]
+    finally:
+        store.close()
+    assert said == ["lines: an object where a list belongs"] * 2
+    assert build_report(session).orders == 1
