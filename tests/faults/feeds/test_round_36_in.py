@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.store.report import build_report
@@ -221,3 +222,26 @@ def test_one_line_sent_as_an_object_not_in_a_list_is_said_so(tmp_path: Path) -> 
         store.close()
     assert said == ["lines: an object where a list belongs"] * 2
     assert build_report(session).orders == 1
+
+
+@pytest.mark.parametrize(
+    "token", ["tok9aZ3k\x0cQ7pL2mX8", "tok9aZ3k\x0bQ7pL2mX8", "tok9aZ3kQ7pL2mX8 \t"]
+)
+def test_a_token_http_cannot_carry_is_said_so_not_blamed_on_a_redirect(
+    tmp_path: Path, token: str
+) -> None:
+    # A token with a form feed or a vertical tab in it (or white space after it, as a
+    # lookup that does not clean it gives it): HTTP's header rule refuses it, but the check
+    # of what HTTP can carry knew only line breaks and NUL, so the status said "the server
+    # redirects to an address that is not a valid URL": the user went looking at the server.
+    with JsonFeedServer() as server:
+        server.add_comment("a", "b")
+        hub = ingest_until(
+            FeedSpec("json", server.url),
+            tmp_path / "s.adsession",
+            lambda hub: hub.pollers[0].health.errors > 0,
+            token=token,
+        )
+    said = hub.pollers[0].health.last_error
+    assert said.startswith("the request cannot be sent: its token or address holds a character")
+    assert "Q7pL2mX8" not in said
