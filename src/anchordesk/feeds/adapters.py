@@ -26,15 +26,18 @@ from anchordesk.core.json_kinds import json_kind
 from anchordesk.core.printable import DEFAULT_IGNORABLE, masked_cut
 from anchordesk.core.redact import url_secrets
 from anchordesk.feeds.parsing import (
+    GivenTwice,
     as_text,
     currency_as_sent,
     escaped_references,
+    given_twice_words,
     item_id,
     json_shown,
     load_json,
     lone_half_ids,
     lone_half_rejected,
     money,
+    name_given_twice,
     number_as_sent,
     optional_id,
     quantity_as_sent,
@@ -75,6 +78,22 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # The generic JSON feed (docs/feed-protocol.md)
 # --------------------------------------------------------------------------------------------
+
+
+#: The fields of a page the feed reads (docs/feed-protocol.md): one given twice refuses the page.
+_PAGE_FIELDS = frozenset({"items", "next", "more", "ended", "poll_ms"})
+
+
+def _lines(value: object, *, required: bool = False) -> list[Any]:
+    """An item's ``lines``: a list; an empty object (what some JSON writers make of an empty
+    list) is none, and so is ``null`` (``false``, ``""``) where they are optional (a
+    refund's), as before. One line sent as an object, its list forgotten, was gone through
+    name by name ("a text where an object belongs")."""
+    if value == {} or (not required and not value):
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"lines: {json_kind(value)} where a list belongs")
+    return value
 
 
 def _kind_as_read(kind: str) -> str:
@@ -158,6 +177,10 @@ class JsonFeedAdapter:
         body = load_json(response, items_at=[("items",)], keep_lone_halves=True)
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             raise MalformedResponse("expected an object with an 'items' list")
+        if isinstance(body, GivenTwice) and (read := set(body.names) & _PAGE_FIELDS):
+            # {"items":[o1],"items":[]}: the first list was dropped unsaid and the cursor moved
+            # past it. Refused whole, as a page that cannot be read is.
+            raise MalformedResponse(given_twice_words(min(read)))
         items: list[FeedItem] = []
         malformed = 0
         for kept in body["items"]:
@@ -168,6 +191,14 @@ class JsonFeedAdapter:
                 # two): rejected, named by its id escaped, never made one with another.
                 malformed += 1
                 items.append(lone_half_rejected(self.source, kept, raw, lone[0]))
+                continue
+            if (twice := name_given_twice(kept)) is not None:
+                # "total":"10.00","total":"1000.00", or two ids: kept as rejected, with why,
+                # never counted at the reading Python's reader happened to keep (the last).
+                malformed += 1
+                items.append(
+                    unreadable_item(self.source, raw, ValueError(given_twice_words(twice)))
+                )
                 continue
             try:
                 item = self._item(readable(raw))  # type: ignore[arg-type]
@@ -242,7 +273,7 @@ class JsonFeedAdapter:
             return removal_item(self.source, raw)
         if kind == "order":
             lines = []
-            for line in raw["lines"]:
+            for line in _lines(raw["lines"], required=True):
                 quantity = quantity_as_sent(line["quantity"])
                 lines.append(
                     OrderLine(
@@ -271,7 +302,7 @@ class JsonFeedAdapter:
                     f"status {json_shown(status)} is not one of {', '.join(ORDER_UPDATE_STATUSES)}"
                 )
             refund_lines = []
-            for line in raw.get("lines") or []:
+            for line in _lines(raw.get("lines")):
                 quantity = quantity_as_sent(line["quantity"])
                 refund_lines.append(RefundLine(as_text(line["sku"]).strip(), quantity))
             return OrderUpdate(

@@ -85,11 +85,54 @@ def _decimal(text: str) -> Decimal | UnreadableNumber:
         return UnreadableNumber(text)
 
 
+class GivenTwice(dict[str, Any]):
+    """A JSON object that names a field more than once (JSON leaves which one counts to the
+    reader; Python's keeps the last, silently): ``names`` are those given twice."""
+
+    names: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    twice = GivenTwice(found)
+    seen: set[str] = set()
+    again: list[str] = []
+    for name, _value in pairs:  # linear: a page may hold an object of 100,000 names
+        if name in seen:
+            again.append(name)
+        seen.add(name)
+    twice.names = tuple(again)
+    return twice
+
+
+def name_given_twice(value: object) -> str | None:
+    """The first name an object in ``value`` (at any depth) gives twice, or None."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, GivenTwice):
+            return current.names[0]
+        if isinstance(current, dict):
+            stack.extend(reversed(current.values()))
+        elif isinstance(current, list):
+            stack.extend(reversed(current))
+    return None
+
+
+def given_twice_words(name: str) -> str:
+    """Why an item that gives a field twice is refused: "total" 10.00 and then 1000.00, an
+    order counted at the value the reader happened to keep."""
+    return f"the field {json_shown(name)} is given twice: which one is meant cannot be told"
+
+
 def load_json_text(text: str) -> Any:
     """JSON text read by every feed's number rule: a fraction as Decimal, an integer past
     Python's 4,300 digits as Decimal, a number no Decimal holds as :class:`UnreadableNumber`
-    (json.loads alone raised ValueError for the whole text)."""
-    return json.loads(text, parse_float=_decimal, parse_int=_integer)
+    (json.loads alone raised ValueError for the whole text). An object that gives a name twice
+    is a :class:`GivenTwice` (see :func:`name_given_twice`)."""
+    return json.loads(text, parse_float=_decimal, parse_int=_integer, object_pairs_hook=_object)
 
 
 # A \u escape of half a surrogate pair with no other half (JSON's grammar allows it; a server
@@ -436,11 +479,16 @@ def item_id(value: object) -> str:
     any id is kept (feeds/hub.py ``MAX_ID_CHARS``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError("no id")
+    return _id_text(value, "id")
+
+
+def _id_text(value: object, name: str) -> str:
+    """An id that is there, by the one rule of every id an item has or names."""
     if isinstance(value, Decimal) and _long_integer(value):
         digits = len(value.as_tuple().digits)
-        raise ValueError(f"id {json_shown(value)} is a number of {digits:,} digits, too long")
+        raise ValueError(f"{name} {json_shown(value)} is a number of {digits:,} digits, too long")
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"id {json_shown(value)} is not a text or a whole number")
+        raise ValueError(f"{name} {json_shown(value)} is not a text or a whole number")
     return str(value).strip()
 
 
@@ -453,12 +501,13 @@ def _long_integer(value: object) -> bool:
 
 
 def optional_id(value: object, name: str) -> str:
-    """An id the item may name (``refund_id``, ``comment_id``, ``author_id``): "" when absent."""
+    """An id the item may name (``refund_id``, ``comment_id``, ``author_id``): "" when absent,
+    else by :func:`item_id`'s rule and in its words. They differed: ``"refund_id": 1.5`` was
+    "is not an id", ``"id": 1.5`` "is not a text or a whole number", and a 5,000-digit
+    ``refund_id`` was said "is not an id" written out in Decimal's spelling."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"{name} {json_shown(value)} is not an id")  # as the feed spelled it
-    return str(value).strip()
+    return _id_text(value, name)
 
 
 def server_time(response: httpx.Response, now_epoch_s: Callable[[], float] = time.time) -> datetime:

@@ -496,11 +496,21 @@ def network_fault(error: BaseException) -> Words | None:
     return None
 
 
+# A header's value as HTTP's client (h11) sends it: ASCII characters that are no white space
+# and no NUL, with spaces or tabs only between them. Known by line breaks and NUL alone, a token
+# holding a form feed or a vertical tab (or white space after it) was said to be "the server
+# redirects to an address that is not a valid URL".
+_SENDABLE_HEADER_VALUE = re.compile(
+    r"(?:[\x01-\x08\x0e-\x1f!-\x7f]+(?:[ \t]+[\x01-\x08\x0e-\x1f!-\x7f]+)*)?"
+)
+
+
 def _headers_can_be_sent(request: FeedRequest) -> bool:
-    """Whether HTTP can carry the request's own headers (ASCII, no line break or NUL)."""
+    """Whether HTTP can carry the request's own headers (see ``_SENDABLE_HEADER_VALUE``)."""
     for name, value in request.headers.items():
-        text = f"{name}{value}"
-        if not text.isascii() or any(char in text for char in "\r\n\0"):
+        if not f"{name}{value}".isascii() or not _SENDABLE_HEADER_VALUE.fullmatch(value):
+            return False
+        if any(char in name for char in "\r\n\0"):
             return False
     return True
 

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from anchordesk.feeds.parsing import as_text, json_shown
+from anchordesk.feeds.parsing import as_text, json_shown, optional_id
 from anchordesk.show.feed_items import ViewerStats
 
 # A count above this is a broken or hostile feed, not an audience.
@@ -46,10 +46,9 @@ def viewers_item(source: str, raw: Mapping[str, Any]) -> ViewerStats:
     """``{"type": "viewers", "at": ..., "online": n, "entered": n?, "likes": n?, "follows": n?}``
     (docs/feed-protocol.md); ``id`` is optional (default: ``at``)."""
     at = as_text(raw.get("at")).strip()
-    raw_id = raw.get("id")
-    if isinstance(raw_id, bool) or (raw_id not in (None, "") and not isinstance(raw_id, str | int)):
-        raise ValueError("viewers: bad id")
-    sample_id = "" if raw_id in (None, "") else str(raw_id)
+    # Optional, by the one id rule (parsing.optional_id): "viewers: bad id" said neither what
+    # was sent nor what an id is, and " v1" and "v1" were two samples.
+    sample_id = optional_id(raw.get("id"), "id")
     if sample_id.startswith(("at:", "id:")):
         # Out of the shape of the key made from a time: a sample whose id was "at:" + the
         # time of an id-less one was taken for it sent again and dropped unsaid.

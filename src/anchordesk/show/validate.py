@@ -74,9 +74,12 @@ def currency_code(text: str) -> str:
     "Amounts"): upper-cased when that makes an ISO 4217 code (``"usd"`` is USD), else as
     written, for the check against :data:`CURRENCY_PATTERN` to reject, quoting it. Upper-cased
     whatever it was, ``"uß"`` became ``"USS"`` and ``"ıls"`` the shekel's ``"ILS"`` (codes
-    nobody wrote, counted so), and ``"\\x1b[31m"`` was quoted ``"\\x1b[31M"``."""
-    code = text.upper()
-    return code if text.isascii() and CURRENCY_PATTERN.fullmatch(code) else text
+    nobody wrote, counted so), and ``"\\x1b[31m"`` was quoted ``"\\x1b[31M"``. The white
+    space around it is not part of it, as around an id, a SKU or an amount: a bridge that padded
+    its cells (``" USD "``) had every order rejected as of no currency."""
+    written = text.strip()
+    code = written.upper()
+    return code if written.isascii() and CURRENCY_PATTERN.fullmatch(code) else text
 
 
 # C0/C1 controls and DEL cannot be drawn on the picture (a font has no glyph for ESC or NUL);

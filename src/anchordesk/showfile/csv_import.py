@@ -300,9 +300,32 @@ def _column_for(header: str) -> str | None:
 
 
 def _sign(text: str) -> str:
-    """The currency sign written before a price ("" when none)."""
-    first = text.strip()[:1]
-    return first if first in _SIGN_CURRENCIES else ""
+    """The currency sign written before a price, or after it as the locales that write "12,50 €"
+    put it ("" when none)."""
+    cleaned = text.strip()
+    for written in (cleaned[:1], cleaned[-1:]):
+        if written in _SIGN_CURRENCIES:
+            return written
+    return ""
+
+
+# The spaces a spreadsheet groups thousands with ("1 299,00" in French, Swedish, Russian…;
+# Excel writes a no-break space, newer versions the narrow one): read as the "," of "1,299".
+_SPACE_GROUPED = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
+
+
+def _number_text(text: str) -> str:
+    """A price or stock cell without its currency sign (before or after it) and without the
+    spaces that group its thousands: "€12,50", "12,50 €" and "1 299,00 €" were "not a
+    number", though each is how a spreadsheet in its locale writes the price."""
+    cleaned = text.strip()
+    sign = _sign(cleaned)
+    if sign:
+        cleaned = cleaned.removeprefix(sign) if cleaned.startswith(sign) else cleaned[:-1]
+    cleaned = cleaned.strip()
+    if _SPACE_GROUPED.fullmatch(cleaned):
+        cleaned = re.sub(r"[ \u00a0\u202f\u2009]", "", cleaned)
+    return cleaned
 
 
 def _plain_number(text: str, decimal_comma: bool) -> str:
@@ -329,8 +352,7 @@ def _plain_number(text: str, decimal_comma: bool) -> str:
 def _marks_written(text: str) -> str:
     """The decimal mark a price cell shows beyond doubt: "point" ("12.50", "1,299.00"),
     "comma" ("12,50", "1.299,00"), or "" (no mark, or one that reads both ways: "1,299")."""
-    cleaned = text.strip()
-    cleaned = cleaned[len(_sign(cleaned)) :].strip()
+    cleaned = _number_text(text)
     if "," not in cleaned and "." not in cleaned:
         return ""
     if _plain_number(cleaned, decimal_comma=False) != _plain_number(cleaned, decimal_comma=True):
@@ -367,9 +389,7 @@ def _too_long(number: BadNumber) -> Words:
 
 
 def _amount(text: str, decimal_comma: bool = False) -> Decimal | BadNumber | None:
-    cleaned = text.strip()
-    cleaned = cleaned[len(_sign(cleaned)) :].strip()
-    return bounded_decimal(_plain_number(cleaned, decimal_comma))
+    return bounded_decimal(_plain_number(_number_text(text), decimal_comma))
 
 
 def _stock_problem(value: int, written: str) -> Words:
@@ -386,6 +406,8 @@ def _expected_whole(written: str) -> Words:
 
 def _whole(text: str, decimal_comma: bool = False) -> int | BadNumber | None:
     cleaned = text.strip()
+    if _SPACE_GROUPED.fullmatch(cleaned):
+        cleaned = _number_text(cleaned)
     if _GROUPED_WHOLE.fullmatch(cleaned):
         # Stock is whole: "1,000" and "1.000" are a thousand units in any locale (read with a
         # decimal point, "1.000" units were 1 unit).

@@ -193,7 +193,7 @@ def test_two_shopify_refunds_without_ids_are_both_counted(tmp_path: Path) -> Non
         server.refund(order, "3.00")
         sink_items, _ = _rest_polled(ShopifyOrdersAdapter(server.url, server.token), None, 3)
     [rejected] = [item for item in sink_items.items if isinstance(item, RejectedItem)]
-    assert rejected.detail == "refund id true is not an id"
+    assert rejected.detail == "refund id true is not a text or a whole number"
 
 
 def test_a_products_sales_in_another_currency_are_in_the_text_and_the_page(

@@ -275,7 +275,7 @@ def test_a_feed_url_keeps_its_other_parameters_as_written_when_its_token_moves(
     ("item", "detail"),
     [
         ({"type": "comment", "id": "c1"}, 'no "text" field'),  # was "'text'"
-        ({"type": "order", "id": "o1", "lines": 5}, "a number where a list belongs"),
+        ({"type": "order", "id": "o1", "lines": 5}, "lines: a number where a list belongs"),
         ({"type": "order", "id": "o1", "lines": [[1]]}, "a list where an object belongs"),
         (
             {"type": "order_update", "id": "o1", "status": "refunded", "lines": [5]},
