@@ -216,7 +216,9 @@ class _CountingFile:
         self.reserve = DiskReserve(raw.fileno(), reserve_bytes)
         # A FIFO (or a character device) cannot seek: the muxer is told so (PyAV asks
         # seekable()) and writes straight through instead of failing with "Illegal seek".
-        self._seekable = raw.seekable()
+        # A character device (/dev/null, /dev/random) lets a seek "succeed" and tells 0 for
+        # ever: its size was read there, and a recording sent into it "finished: 0 bytes".
+        self._seekable = raw.seekable() and not stat.S_ISCHR(os.fstat(raw.fileno()).st_mode)
 
     def seekable(self) -> bool:
         return self._seekable

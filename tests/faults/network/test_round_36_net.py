@@ -7,11 +7,17 @@ scripted RTMP server, nginx-rtmp, whole ``anchordesk live`` runs) and failed bef
 
 from __future__ import annotations
 
+import os
+import re
+import threading
+from pathlib import Path
+
 import pytest
 from packetgen import PacketGenerator
 
 from anchordesk.media.network_watch import ConnectionPhases, Phase, as_said
 
+from ..live_runs import SMALL, child_env, run_live
 from ..network_helpers import ScriptedRtmpServer
 from .test_network_messages import first_failure
 
@@ -77,3 +83,92 @@ def test_a_reset_the_child_says_is_kept_in_the_words(phase: Phase, english: str)
         phases.feed(line)
     words = phases.failure_words(as_said("[Errno 104] Connection reset by peer"))
     assert str(words) == english
+
+
+def _finished_bytes(stderr: str) -> int:
+    match = re.search(r"recording \S+ finished: (\d+) bytes", stderr)
+    assert match is not None, stderr
+    return int(match.group(1))
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        (
+            "/dev/random",
+            "WARNING anchordesk: recording into /dev/random, a device, not a file: the "
+            "recording is written into it and no file of it is kept",
+        ),
+        (
+            "/dev/null",
+            "INFO anchordesk: recording into /dev/null, the null device: the recording is "
+            "thrown away",
+        ),
+    ],
+)
+def test_a_recording_into_a_device_says_so_first_and_counts_what_it_wrote(
+    tmp_path: Path, target: str, said: str
+) -> None:
+    # Before: `--record /dev/random` (or /dev/null) ran without a word of where the recording
+    # went and ended "recording /dev/random finished: 0 bytes", with no line naming where it
+    # was sent: a character device lets a seek "succeed" and tells 0 for ever, and its size
+    # was read there.
+    if not Path(target).exists():
+        pytest.skip(f"{target} is not on this system")
+    run = run_live(
+        *SMALL, "--record", target, "--seconds", "1",
+        env=child_env(tmp_path), timeout_s=60,
+    )  # fmt: skip
+    assert run.process.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    said_at = next(i for i, line in enumerate(lines) if said in line)
+    encoding_at = next(i for i, line in enumerate(lines) if "anchordesk: encoding" in line)
+    assert said_at < encoding_at  # before anything starts
+    assert _finished_bytes(run.stderr) > 10_000
+    assert re.search(
+        rf"^Recording sent to {re.escape(target)} \(a device, \d+ kB\): no file of it is kept "
+        "here$",
+        run.stdout + "\n" + run.stderr,
+        re.MULTILINE,
+    ), run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_recording_into_a_pipe_says_so_first_and_its_reader_gets_every_byte(
+    tmp_path: Path,
+) -> None:
+    # The same for a FIFO a player reads: said first (not refused), and the count is what
+    # the reader got.
+    fifo = tmp_path / "player.mkv"
+    os.mkfifo(fifo)
+    got = bytearray()
+
+    def read() -> None:
+        with fifo.open("rb") as reader:
+            while data := reader.read(65536):
+                got.extend(data)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    run = run_live(
+        *SMALL, "--record", str(fifo), "--seconds", "1", env=child_env(tmp_path), timeout_s=60
+    )
+    reader.join(10)
+    assert run.process.returncode == 0, run.stderr
+    assert (
+        f"INFO anchordesk: recording into {fifo}, a pipe, not a file: whoever reads it gets the "
+        "recording; no file of it is kept here"
+    ) in run.stderr
+    assert _finished_bytes(run.stderr) == len(got) > 10_000
+
+
+def test_a_folder_as_the_recording_is_refused_in_one_line(tmp_path: Path) -> None:
+    # Checked, sound before: a folder is refused before anything starts.
+    run = run_live(
+        *SMALL, "--record", str(tmp_path), "--seconds", "1", env=child_env(tmp_path),
+        timeout_s=60,
+    )  # fmt: skip
+    assert run.process.returncode == 2
+    assert run.stderr.strip() == (
+        f"error: --record {tmp_path}: is a folder; give a file name such as show.mkv"
+    )
