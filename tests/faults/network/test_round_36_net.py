@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from packetgen import PacketGenerator
+from servers import NginxRtmp
 
+from anchordesk.media.network_delay import Backlog, StreamDelay
 from anchordesk.media.network_watch import ConnectionPhases, Phase, as_said
 
-from ..live_runs import SMALL, child_env, run_live
+from ..live_runs import SMALL, LiveRun, child_env, run_live
 from ..network_helpers import ScriptedRtmpServer
 from .test_network_messages import first_failure
 
@@ -172,3 +176,53 @@ def test_a_folder_as_the_recording_is_refused_in_one_line(tmp_path: Path) -> Non
     assert run.stderr.strip() == (
         f"error: --record {tmp_path}: is a folder; give a file name such as show.mkv"
     )
+
+
+def test_a_pause_of_this_program_is_not_said_to_be_the_uplinks(
+    tmp_path: Path, nginx_rtmp: NginxRtmp
+) -> None:
+    # Before: `anchordesk live` stopped for a few seconds (SIGSTOP, Ctrl+Z, a laptop's
+    # suspend) and continued said "this program was paused for 3.0 s", then "uplink too slow:
+    # dropped 2 frames, delay kept under 1 s" (14 by the next second) while the uplink was
+    # fine: the packets made before the pause reached the network child after it, and the
+    # child judged them seconds late (against the stream's own timestamps) and dropped them,
+    # then every picture up to the next keyframe, as the uplink's doing.
+    run = LiveRun(
+        *SMALL, "--no-record", "--seconds", "9", "--to", nginx_rtmp.url(KEY),
+        env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        run.wait_for_line(": live")
+        run.process.send_signal(signal.SIGSTOP)
+        time.sleep(3.0)  # the pause itself: what this test is about, not a wait for timing
+        run.process.send_signal(signal.SIGCONT)
+        assert run.wait(60) == 0, run.stderr
+    finally:
+        run.kill()
+    assert "this program was paused for" in run.stderr
+    assert "uplink too slow" not in run.stderr, run.stderr
+
+
+def _late_frames(waited_s: float) -> int:
+    """A stream at 30 fps read in time for 3 s, then 3 s with nothing read; then the 5
+    pictures made before that gap come (3 s late against their timestamps), then the stream
+    goes on in time from 6 s, as the pipeline skips the pictures of a pause. ``waited_s``:
+    how long the child says it waited for input before the late ones."""
+    delay = StreamDelay()
+    for frame in range(90):
+        assert delay.admit("video", frame % 60 == 0, frame / 30, Backlog(0, 0), 10 + frame / 30)
+    delay.input_waited(waited_s)
+    for frame in range(90, 95):
+        delay.admit("video", False, frame / 30, Backlog(0, 0), 16.0)
+    for frame in range(180, 240):
+        delay.admit("video", frame % 60 == 0, frame / 30, Backlog(0, 0), 10 + frame / 30)
+    return delay.dropped_frames
+
+
+def test_lateness_that_grew_while_the_child_waited_for_input_is_not_the_uplinks() -> None:
+    # The rule alone, on an injected clock. The child waited 3 s with nothing to read: the
+    # pictures made before the pause are not dropped. Reading them at once after 3 s of
+    # writing (a slow uplink: no wait for input) still drops them, and the pictures after
+    # them up to the next keyframe (at 6 s: it comes in time).
+    assert _late_frames(waited_s=3.0) == 0
+    assert _late_frames(waited_s=0.03) == 5
