@@ -3457,7 +3457,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+517"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+522"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
@@ -3468,7 +3468,12 @@
         <translation>録画は {time} で止まりました（{size} を保存、そこまで再生できます）</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the recording stopped at {time} ({size} sent, none of it kept here)</source>
+        <translation>録画は {time} で止まりました（{size} を送信、このコンピューターには何も保存されていません）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the recording was deleted at {time} and could not be written again ({size} lost)</source>
         <translation>録画は {time} に削除され、書き直せませんでした（{size} を失いました）</translation>
     </message>
@@ -3483,7 +3488,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+413"/>
+        <location line="+414"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>

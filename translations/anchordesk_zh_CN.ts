@@ -3457,7 +3457,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+517"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+522"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
@@ -3468,7 +3468,12 @@
         <translation>录制停在 {time}（已保存 {size}，可播放到此处）</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the recording stopped at {time} ({size} sent, none of it kept here)</source>
+        <translation>录制停在 {time}（已发送 {size}，本机未保存任何内容）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the recording was deleted at {time} and could not be written again ({size} lost)</source>
         <translation>录像在 {time} 被删除，且无法重新写入（丢失 {size}）</translation>
     </message>
@@ -3483,7 +3488,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+413"/>
+        <location line="+414"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>

@@ -226,3 +226,34 @@ def test_lateness_that_grew_while_the_child_waited_for_input_is_not_the_uplinks(
     # them up to the next keyframe (at 6 s: it comes in time).
     assert _late_frames(waited_s=3.0) == 0
     assert _late_frames(waited_s=0.03) == 5
+
+
+def test_a_recording_into_a_pipe_whose_reader_left_says_what_was_sent_not_kept(
+    tmp_path: Path,
+) -> None:
+    # Before: a player behind a FIFO that closed (the window shut) ended the recording with
+    # "the recording stopped at 00:00:03 (1.0 MB kept, it plays up to there)": those bytes
+    # went into a pipe and nothing of them was kept by this program.
+    fifo = tmp_path / "player.mkv"
+    os.mkfifo(fifo)
+    got = bytearray()
+
+    def read_then_leave() -> None:
+        with fifo.open("rb") as reader:
+            while len(got) < 200_000 and (data := reader.read(65536)):
+                got.extend(data)
+
+    reader = threading.Thread(target=read_then_leave, daemon=True)
+    reader.start()
+    run = run_live(
+        *SMALL, "--record", str(fifo), "--seconds", "3", env=child_env(tmp_path), timeout_s=60
+    )
+    reader.join(10)
+    assert run.process.returncode == 3, run.stderr
+    said = [line for line in run.stderr.splitlines() if line.startswith("error: the recording")]
+    assert said, run.stderr
+    assert re.fullmatch(
+        r"error: the recording stopped at 00:00:0\d \(0\.\d MB sent, none of it kept here\): "
+        rf"the program reading {re.escape(str(fifo))} stopped reading it",
+        said[0],
+    ), said
