@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from anchordesk.media.buffers import NewestItemBuffer
-from anchordesk.media.clock import MediaClock, MonotonicClock
+from anchordesk.media.clock import PAUSED_S, MediaClock, MonotonicClock
 from anchordesk.media.compositor import Compositor
 from anchordesk.media.encoder import AAC_FRAME_SAMPLES, Encoder
 from anchordesk.media.layers import OverlayLayer, OverlaySource
@@ -339,19 +339,32 @@ class Pipeline:
         # (100-200 ms); the clock starts when it is done so that start-up costs no frame.
         stage_times = self._tick(0)
         frame_index = 1
-        start_s = clock.now_s() - interval_s
+        start_s = ticked_s = clock.now_s() - interval_s
         while self._total_frames is None or frame_index < self._total_frames:
             due_s = start_s + frame_index * interval_s
             if clock.sleep_until(due_s, self._stop):
                 break
-            late_s = clock.now_s() - due_s
+            now_s = clock.now_s()
+            late_s = now_s - due_s
             if late_s > self._lateness_budget_s:
                 # Behind by more than the jitter budget: skip the frames whose time has passed
                 # rather than build up latency that never drains.
                 skipped = int(late_s * self._fps)
                 if self._total_frames is not None:
                     skipped = min(skipped, self._total_frames - 1 - frame_index)
-                if skipped > 0:
+                # Late while it only waited for the frame's time: the program was paused.
+                # Those frames were counted as dropped by whichever stage took longest in the
+                # last frame (a 4 s Ctrl+Z: "dropped 119", as the render's or the network's).
+                paused_s = now_s - max(ticked_s, due_s)
+                if skipped > 0 and paused_s > PAUSED_S:
+                    log.info(
+                        "no picture was made for %.1f s (this program was paused, or given no "
+                        "processor time): %d frames skipped, no stage's drop",
+                        paused_s,
+                        skipped,
+                    )
+                    frame_index += skipped
+                elif skipped > 0:
                     stage = ("render", "encode", "network")[stage_times.index(max(stage_times))]
                     self._dropped[stage] += skipped
                     log.debug(
@@ -364,6 +377,7 @@ class Pipeline:
                     )
                     frame_index += skipped
             stage_times = self._tick(frame_index)
+            ticked_s = clock.now_s()
             frame_index += 1
         self._finish(frame_index)
 

@@ -7,6 +7,7 @@ scripted RTMP server, nginx-rtmp, whole ``anchordesk live`` runs) and failed bef
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -18,6 +19,7 @@ import pytest
 from packetgen import PacketGenerator
 from servers import NginxRtmp
 
+from anchordesk.live.session import dropped_frames_total
 from anchordesk.media.network_delay import Backlog, StreamDelay
 from anchordesk.media.network_watch import ConnectionPhases, Phase, as_said
 
@@ -187,9 +189,10 @@ def test_a_pause_of_this_program_is_not_said_to_be_the_uplinks(
     # fine: the packets made before the pause reached the network child after it, and the
     # child judged them seconds late (against the stream's own timestamps) and dropped them,
     # then every picture up to the next keyframe, as the uplink's doing.
+    stats = tmp_path / "stats.jsonl"
     run = LiveRun(
         *SMALL, "--no-record", "--seconds", "9", "--to", nginx_rtmp.url(KEY),
-        env=child_env(tmp_path),
+        "--stats", str(stats), env=child_env(tmp_path),
     )  # fmt: skip
     try:
         run.wait_for_line(": live")
@@ -201,6 +204,16 @@ def test_a_pause_of_this_program_is_not_said_to_be_the_uplinks(
         run.kill()
     assert "this program was paused for" in run.stderr
     assert "uplink too slow" not in run.stderr, run.stderr
+    # Nor were the 3 s of pictures never made counted as any stage's drops ("dropped 89", as
+    # the render's or the network's, in the summary, --stats and the window's health): the
+    # pipeline says what they were.
+    assert re.search(
+        r"no picture was made for \d\.\d s \(this program was paused, or given no processor "
+        r"time\): \d+ frames skipped, no stage's drop",
+        run.stderr,
+    ), run.stderr
+    last = json.loads(stats.read_text(encoding="utf-8").splitlines()[-1])
+    assert dropped_frames_total(last) < 15, last
 
 
 def _late_frames(waited_s: float) -> int:
