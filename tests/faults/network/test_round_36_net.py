@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -270,3 +273,45 @@ def test_a_recording_into_a_pipe_whose_reader_left_says_what_was_sent_not_kept(
         rf"the program reading {re.escape(str(fifo))} stopped reading it",
         said[0],
     ), said
+
+
+def _run_with_open_files_limit(
+    limit: int, home: Path, record: Path
+) -> subprocess.CompletedProcess[str]:
+    def lower_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", str(record)],
+        env=child_env(home), capture_output=True, text=True, timeout=60,
+        preexec_fn=lower_limit,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_NOFILE as on Linux")
+def test_a_process_out_of_file_descriptors_is_told_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    # Before: with few file descriptors left (ulimit -n 16, or used up), the run's event loop
+    # was made after the recording and the stream had started: "OSError: [Errno 24] Too many
+    # open files" from asyncio's socketpair, a second traceback from the half-made loop's
+    # __del__ ('_ssock'), exit 1, and a recording of a few frames left behind. The loop is
+    # now made first, and its failure said in one line. The limit at which it fails depends
+    # on what the imports hold open: the limits below it fail in the imports themselves.
+    said = []
+    for limit in range(14, 5, -1):
+        record = tmp_path / f"show-{limit}.mkv"
+        run = _run_with_open_files_limit(limit, tmp_path, record)
+        if "the run cannot start" in run.stderr:
+            said.append(limit)
+            assert run.returncode == 1, run.stderr
+            assert run.stderr.strip().splitlines()[-1] == (
+                "error: anchordesk live: the run cannot start: too many open files (this "
+                f"process may open {limit}: raise it, ulimit -n)"
+            ), run.stderr
+            assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr
+            assert not list(tmp_path.glob(f"show-{limit}*.mkv"))  # nothing was written
+            break
+        assert "_ssock" not in run.stderr, run.stderr
+    assert said, "no limit made the loop fail"
