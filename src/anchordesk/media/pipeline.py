@@ -308,20 +308,24 @@ class Pipeline:
             self._frames_encoded += 1
         encoded, encoded_on_clock = time.perf_counter(), clock.now_s()
         self._fan_out(packets)
+        sent, sent_on_clock = time.perf_counter(), clock.now_s()
         # Audio is pulled on time even before a frame-threaded encoder emits its first video
         # packet (a few frames late): a microphone's queue must keep draining. Each output
         # decides where its stream starts (a network connection at a video keyframe).
         self._pull_audio((frame_index + 1) * self._audio_rate // self._fps)
-        sent, sent_on_clock = time.perf_counter(), clock.now_s()
+        # The sound's encoding is the encode stage's: timed with the sending, a slow AAC
+        # encode (10 s of sound caught up after a pause) was counted as network drops.
+        pulled, pulled_on_clock = time.perf_counter(), clock.now_s()
         self._render_s_total += rendered - started
         self._encode_s_total += encoded - rendered
         # Which stage made a frame late is judged on the media clock (an injected clock in tests
         # and simulations); perf_counter is added for its finer resolution on the real one.
         return (
             rendered - started + rendered_on_clock - started_on_clock,
-            encoded - rendered + encoded_on_clock - rendered_on_clock,
+            encoded - rendered + encoded_on_clock - rendered_on_clock
+            + pulled - sent + pulled_on_clock - sent_on_clock,
             sent - encoded + sent_on_clock - encoded_on_clock,
-        )
+        )  # fmt: skip
 
     def _run(self) -> None:
         try:

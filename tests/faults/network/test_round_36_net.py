@@ -23,8 +23,13 @@ from packetgen import PacketGenerator
 from servers import NginxRtmp
 
 from anchordesk.live.session import dropped_frames_total
+from anchordesk.media.clock import ManualClock
+from anchordesk.media.compositor import Compositor
+from anchordesk.media.encoder import Encoder, EncoderSettings
 from anchordesk.media.network_delay import Backlog, StreamDelay
 from anchordesk.media.network_watch import ConnectionPhases, Phase, as_said
+from anchordesk.media.pipeline import Pipeline
+from anchordesk.media.sources import TestPatternSource, ToneSource
 
 from ..live_runs import SMALL, LiveRun, child_env, run_live
 from ..network_helpers import ScriptedRtmpServer
@@ -315,3 +320,49 @@ def test_a_process_out_of_file_descriptors_is_told_before_anything_is_written(
             break
         assert "_ssock" not in run.stderr, run.stderr
     assert said, "no limit made the loop fail"
+
+
+class _SlowSound:
+    """A test tone whose reads take ``delay_s`` of media-clock time at one moment (a sound
+    encode that falls behind: the pause's seconds of sound caught up at once)."""
+
+    def __init__(self, clock: ManualClock, slow_at_sample: int, delay_s: float) -> None:
+        self._tone = ToneSource(48000)
+        self._clock = clock
+        self._slow_at_sample = slow_at_sample
+        self._delay_s = delay_s
+        self._read = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._tone, name)
+
+    def read(self, frames: int) -> object:
+        if self._read <= self._slow_at_sample < self._read + frames:
+            self._clock.advance(self._delay_s)
+        self._read += frames
+        return self._tone.read(frames)
+
+
+def test_a_slow_sound_encode_is_no_network_drop() -> None:
+    # Before: the sound's encoding (Pipeline._pull_audio) was timed with the sending of the
+    # packets, so frames skipped behind it were counted as network drops (the health's
+    # "dropped … network", --stats' dropped_frames_network_total): after a 10 s pause, 8.
+    clock = ManualClock()
+    settings = EncoderSettings(width=160, height=90, fps=30, video_kbps=200)
+    encoder = Encoder(settings)
+    pipeline = Pipeline(
+        compositor=Compositor(160, 90),
+        encoder=encoder,
+        video_source=TestPatternSource(160, 90, 30),
+        audio_source=_SlowSound(clock, 48000, 0.5),  # type: ignore[arg-type]
+        outputs=[],
+        fps=30,
+        duration_s=2.0,
+        clock=clock,
+    )
+    pipeline.start()
+    assert pipeline.finished.wait(60)
+    encoder.close()
+    counters = pipeline.counters()
+    assert counters.dropped_network == 0
+    assert counters.dropped_encode >= 10
