@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +64,11 @@ class PipelineCounters:
     running: bool
     encoding: bool = False  # the encoder is being fed (an output wants packets)
     frames_composited: int = 0  # pictures made, for the preview and (when encoding) the outputs
+
+
+# A tick of over PAUSED_S in which the process used less than this share of one processor
+# did no work: the process was stopped (a slow stage computes: x264, the overlays).
+_WORKED: Final = 0.1
 
 
 class Pipeline:
@@ -344,6 +350,7 @@ class Pipeline:
         stage_times = self._tick(0)
         frame_index = 1
         start_s = ticked_s = clock.now_s() - interval_s
+        tick_began_s, tick_began_cpu_s = start_s, time.process_time()
         while self._total_frames is None or frame_index < self._total_frames:
             due_s = start_s + frame_index * interval_s
             if clock.sleep_until(due_s, self._stop):
@@ -356,10 +363,15 @@ class Pipeline:
                 skipped = int(late_s * self._fps)
                 if self._total_frames is not None:
                     skipped = min(skipped, self._total_frames - 1 - frame_index)
-                # Late while it only waited for the frame's time: the program was paused.
-                # Those frames were counted as dropped by whichever stage took longest in the
-                # last frame (a 4 s Ctrl+Z: "dropped 119", as the render's or the network's).
+                # Late while it only waited for the frame's time, or through a tick in which
+                # the whole process did (almost) no work: the program was paused. Those frames
+                # were counted as dropped by whichever stage took longest in the last frame (a
+                # 4 s Ctrl+Z: "dropped 119", as the render's or the network's).
+                gone_s = now_s - tick_began_s
+                worked_s = time.process_time() - tick_began_cpu_s
                 paused_s = now_s - max(ticked_s, due_s)
+                if paused_s <= PAUSED_S and gone_s > PAUSED_S and worked_s < _WORKED * gone_s:
+                    paused_s = gone_s
                 if skipped > 0 and paused_s > PAUSED_S:
                     log.info(
                         "no picture was made for %.1f s (this program was paused, or given no "
@@ -380,6 +392,7 @@ class Pipeline:
                         *(t * 1000 for t in stage_times),
                     )
                     frame_index += skipped
+            tick_began_s, tick_began_cpu_s = clock.now_s(), time.process_time()
             stage_times = self._tick(frame_index)
             ticked_s = clock.now_s()
             frame_index += 1

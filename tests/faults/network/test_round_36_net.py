@@ -8,6 +8,7 @@ scripted RTMP server, nginx-rtmp, whole ``anchordesk live`` runs) and failed bef
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import resource
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ from anchordesk.live.session import dropped_frames_total
 from anchordesk.media.clock import ManualClock
 from anchordesk.media.compositor import Compositor
 from anchordesk.media.encoder import Encoder, EncoderSettings
+from anchordesk.media.layers import OverlayLayer
 from anchordesk.media.network_delay import Backlog, StreamDelay
 from anchordesk.media.network_watch import ConnectionPhases, Phase, as_said
 from anchordesk.media.pipeline import Pipeline
@@ -366,3 +369,68 @@ def test_a_slow_sound_encode_is_no_network_drop() -> None:
     counters = pipeline.counters()
     assert counters.dropped_network == 0
     assert counters.dropped_encode >= 10
+
+
+class _PausedClock(ManualClock):
+    """A media clock on which the process is stopped for ``paused_s`` once, at ``at_s``:
+    in a sleep (``in_tick`` False) or in the middle of a frame's work (True)."""
+
+    def __init__(self, at_s: float, paused_s: float, *, in_tick: bool) -> None:
+        super().__init__()
+        self.at_s, self.paused_s, self.in_tick = at_s, paused_s, in_tick
+
+    def sleep_until(self, deadline_s: float, stop: threading.Event) -> bool:
+        stopped = super().sleep_until(deadline_s, stop)
+        if not self.in_tick and self.paused_s and self.now_s() >= self.at_s:
+            self.advance(self.paused_s)
+            self.paused_s = 0.0
+        return stopped
+
+    def stopped_in_a_tick(self, media_s: float) -> None:
+        if self.in_tick and self.paused_s and media_s >= self.at_s:
+            self.advance(self.paused_s)
+            self.paused_s = 0.0
+
+
+class _StoppedInATick:
+    def __init__(self, clock: _PausedClock) -> None:
+        self.clock = clock
+
+    def layers(self, now_s: float, canvas_size: tuple[int, int]) -> Sequence[OverlayLayer]:
+        self.clock.stopped_in_a_tick(now_s)
+        return ()
+
+
+@pytest.mark.parametrize("in_tick", [False, True])
+def test_frames_not_made_while_the_program_was_paused_are_no_stages_drops(
+    in_tick: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The rule on an injected clock: stopped 3 s at 1 s of a 6 s run, in the sleep between
+    # frames or in the middle of a frame's work (no processor time used meanwhile). Before,
+    # the 90 frames were counted as the slowest stage's drops.
+    caplog.set_level(logging.INFO, logger="anchordesk.media.pipeline")
+    clock = _PausedClock(1.0, 3.0, in_tick=in_tick)
+    encoder = Encoder(EncoderSettings(width=160, height=90, fps=30, video_kbps=200))
+    pipeline = Pipeline(
+        compositor=Compositor(160, 90),
+        encoder=encoder,
+        video_source=TestPatternSource(160, 90, 30),
+        audio_source=ToneSource(48000),
+        outputs=[],
+        overlays=[_StoppedInATick(clock)],  # type: ignore[list-item]
+        fps=30,
+        duration_s=6.0,
+        clock=clock,
+    )
+    pipeline.start()
+    assert pipeline.finished.wait(60)
+    encoder.close()
+    counters = pipeline.counters()
+    dropped = counters.dropped_render + counters.dropped_encode + counters.dropped_network
+    assert dropped == 0, counters
+    said = [r.getMessage() for r in caplog.records if "no picture was made" in r.getMessage()]
+    assert len(said) == 1 and re.fullmatch(
+        r"no picture was made for 3\.0 s \(this program was paused, or given no processor "
+        r"time\): (89|90) frames skipped, no stage's drop",
+        said[0],
+    ), said
