@@ -2746,7 +2746,7 @@
         <translation>アップロード回線が遅すぎます：{frames} フレームを破棄し、遅延は最大 {seconds} 秒です</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+126"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+128"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
@@ -2798,7 +2798,17 @@
         <translation>サーバーがストリームを終了しました：{error}</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
+        <source>the server reset the connection ({why}) when asked for the application (&apos;{application}&apos;): check the application in the URL&apos;s path and the stream key; a firewall or proxy in between can do this too</source>
+        <translation>アプリケーション（&apos;{application}&apos;）への接続を要求したところ、サーバーが接続をリセットしました（{why}）：URL のパスにあるアプリケーションとストリームキーを確認してください。途中のファイアウォールやプロキシが原因の場合もあります</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the server reset the connection ({why}) when asked for the stream: check the stream key and the application name in the URL; a firewall or proxy in between can do this too</source>
+        <translation>ストリームを要求したところ、サーバーが接続をリセットしました（{why}）：ストリームキーと URL のアプリケーション名を確認してください。途中のファイアウォールやプロキシが原因の場合もあります</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>the server ended the TLS connection: {alert}</source>
         <translation>サーバーが TLS 接続を終了しました：{alert}</translation>
     </message>
@@ -2888,12 +2898,16 @@
         <translation>サーバーが RTMP ハンドシェイクを打ち切りました</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
-        <translation>サーバーがストリームを拒否しました：URL のパスにあるアプリケーション（&apos;{application}&apos;）とストリームキーを確認してください</translation>
+        <location line="+12"/>
+        <source>the server closed the connection when asked for the application (&apos;{application}&apos;): check the application in the URL&apos;s path and the stream key</source>
+        <translation>アプリケーション（&apos;{application}&apos;）への接続を要求したところ、サーバーが接続を閉じました：URL のパスにあるアプリケーションとストリームキーを確認してください</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
+        <translation type="vanished">サーバーがストリームを拒否しました：URL のパスにあるアプリケーション（&apos;{application}&apos;）とストリームキーを確認してください</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the server refused the stream (check the stream key and the application name in the URL)</source>
         <translation>サーバーがストリームを拒否しました（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>
@@ -3443,7 +3457,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+517"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+522"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
@@ -3454,7 +3468,12 @@
         <translation>録画は {time} で止まりました（{size} を保存、そこまで再生できます）</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the recording stopped at {time} ({size} sent, none of it kept here)</source>
+        <translation>録画は {time} で止まりました（{size} を送信、このコンピューターには何も保存されていません）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the recording was deleted at {time} and could not be written again ({size} lost)</source>
         <translation>録画は {time} に削除され、書き直せませんでした（{size} を失いました）</translation>
     </message>
@@ -3469,7 +3488,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+413"/>
+        <location line="+414"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>
@@ -3904,7 +3923,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+753"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+756"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
@@ -5117,7 +5136,7 @@
 <context>
     <name>Store</name>
     <message>
-        <location filename="../src/anchordesk/store/writer.py" line="+250"/>
+        <location filename="../src/anchordesk/store/writer.py" line="+252"/>
         <source>the file was deleted and cannot be written again: {cause}</source>
         <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
         <translation>ファイルが削除され、もう一度書き込むことができません：{cause}</translation>

@@ -2746,7 +2746,7 @@
         <translation>上行网速太慢：已丢弃 {frames} 帧，延迟最多 {seconds} 秒</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+126"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+128"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
@@ -2798,7 +2798,17 @@
         <translation>服务器结束了推流：{error}</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
+        <source>the server reset the connection ({why}) when asked for the application (&apos;{application}&apos;): check the application in the URL&apos;s path and the stream key; a firewall or proxy in between can do this too</source>
+        <translation>服务器在请求连接应用（&apos;{application}&apos;）时重置了连接（{why}）：请检查 URL 路径中的应用名称和推流码；中间的防火墙或代理也可能这样做</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the server reset the connection ({why}) when asked for the stream: check the stream key and the application name in the URL; a firewall or proxy in between can do this too</source>
+        <translation>服务器在请求推流时重置了连接（{why}）：请检查推流码和 URL 中的应用名称；中间的防火墙或代理也可能这样做</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>the server ended the TLS connection: {alert}</source>
         <translation>服务器结束了 TLS 连接：{alert}</translation>
     </message>
@@ -2888,12 +2898,16 @@
         <translation>服务器中断了 RTMP 握手</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
-        <translation>服务器拒绝了推流：请检查 URL 路径中的应用名称（&apos;{application}&apos;）和推流码</translation>
+        <location line="+12"/>
+        <source>the server closed the connection when asked for the application (&apos;{application}&apos;): check the application in the URL&apos;s path and the stream key</source>
+        <translation>服务器在请求连接应用（&apos;{application}&apos;）时关闭了连接：请检查 URL 路径中的应用名称和推流码</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
+        <translation type="vanished">服务器拒绝了推流：请检查 URL 路径中的应用名称（&apos;{application}&apos;）和推流码</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the server refused the stream (check the stream key and the application name in the URL)</source>
         <translation>服务器拒绝了推流（请检查推流码和 URL 中的应用名称）</translation>
     </message>
@@ -3443,7 +3457,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+517"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+522"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
@@ -3454,7 +3468,12 @@
         <translation>录制停在 {time}（已保存 {size}，可播放到此处）</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the recording stopped at {time} ({size} sent, none of it kept here)</source>
+        <translation>录制停在 {time}（已发送 {size}，本机未保存任何内容）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the recording was deleted at {time} and could not be written again ({size} lost)</source>
         <translation>录像在 {time} 被删除，且无法重新写入（丢失 {size}）</translation>
     </message>
@@ -3469,7 +3488,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+413"/>
+        <location line="+414"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>
@@ -3904,7 +3923,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+753"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+756"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <extracomment>Where :func:`feed_url_secrets` finds a secret that is no named parameter: the user info, and a port that is no number (which never moves to the keyring as the feed&apos;s token).</extracomment>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
@@ -5117,7 +5136,7 @@
 <context>
     <name>Store</name>
     <message>
-        <location filename="../src/anchordesk/store/writer.py" line="+250"/>
+        <location filename="../src/anchordesk/store/writer.py" line="+252"/>
         <source>the file was deleted and cannot be written again: {cause}</source>
         <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
         <translation>文件已被删除，且无法重新写入：{cause}</translation>

@@ -167,6 +167,8 @@ class ScriptedRtmpServer:
     numbers 1, 4 and 5), and once ``end_after_bytes`` of the stream came, says
     ``onStatus`` of level error with ``end_description`` (a platform ending a broadcast).
     ``connect_error``: ``connect`` is answered ``_error`` with that description.
+    ``reset_at``: the name of the command (``connect``, ``publish``) at which it resets the
+    connection (a TCP reset: SO_LINGER 0, then close), as a firewall or a crashing server does.
     Commands are found by their names in the bytes: enough for FFmpeg's fixed sequence."""
 
     def __init__(
@@ -176,7 +178,9 @@ class ScriptedRtmpServer:
         end_after_bytes: int | None = None,
         end_description: str = "",
         connect_error: str | None = None,
+        reset_at: str | None = None,
     ) -> None:
+        self.reset_at = reset_at
         self.answer_connect = answer_connect
         self.connect_error = connect_error
         self.end_after_bytes = end_after_bytes
@@ -225,6 +229,11 @@ class ScriptedRtmpServer:
                                                         self.end_description))  # fmt: skip
                         self.end_after_bytes = None
                     continue
+                if self.reset_at is not None and _amf_string(self.reset_at) in received:
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    return  # closed by the with: a reset, not a FIN
                 if not self.answer_connect:
                     continue
                 for name, reply in (

@@ -150,8 +150,8 @@ FAILURES = [
         "[Errno 5] Input/output error",
         None,
         # Closed after "connect": the application (nginx-rtmp's "application not found").
-        "the server refused the stream: check the application in the URL's path ('live') and "
-        "the stream key",
+        "the server closed the connection when asked for the application ('live'): check the "
+        "application in the URL's path and the stream key",
     ),
     ("rtmp", [], "bad header: x", None, "bad header: x"),
 ]

@@ -203,9 +203,9 @@ def test_a_server_that_refuses_the_stream_is_never_said_to_be_live(
     not_taken = [text for text in said if text.startswith("Not live yet")]
     # Said once, with why (round eight's L1: the reason was only in an English tooltip).
     assert not_taken == [
-        "Not live yet: Studio has not taken the stream: the server refused the stream: check "
-        "the application in the URL's path ('nosuchapp') and the stream key. AnchorDesk keeps "
-        "trying."
+        "Not live yet: Studio has not taken the stream: the server closed the connection when "
+        "asked for the application ('nosuchapp'): check the application in the URL's path and "
+        "the stream key. AnchorDesk keeps trying."
     ], said
 
 

@@ -187,6 +187,35 @@ def _recording_line(path: Path, size_bytes: int) -> str:
     return f"Recording sent to {path} ({kind}, {size}): no file of it is kept here"
 
 
+class _EventLoop(asyncio.SelectorEventLoop):
+    """The run's loop. One that could not be made (no file descriptor left for its selector
+    or its self-pipe) is no loop to close: CPython's close() raised AttributeError
+    ('_ssock') from its __del__, a second traceback after the first."""
+
+    def close(self) -> None:
+        if hasattr(self, "_ssock"):
+            super().close()
+
+
+def _event_loop() -> asyncio.Runner:
+    """The run's event loop, made before anything is written. Out of file descriptors (``ulimit
+    -n`` low, or used up), making it failed after the recording and the stream had started:
+    an OSError traceback, exit 1, a recording of a few frames."""
+    runner = asyncio.Runner(loop_factory=_EventLoop)
+    try:
+        runner.get_loop()
+    except OSError as error:
+        runner.close()
+        why = error.strerror or str(error)
+        if error.errno == errno.EMFILE:
+            import resource
+
+            soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+            why = f"too many open files (this process may open {soft}: raise it, ulimit -n)"
+        raise FatalError(f"anchordesk live: the run cannot start: {why}") from None
+    return runner
+
+
 def run_live(
     options: LiveOptions,
     extra_overlays: Sequence[OverlaySource] = (),
@@ -260,10 +289,12 @@ def run_live(
             import importlib
 
             importlib.import_module("anchordesk.live.show_session")
-        stops.at_once = None  # the files begin here
         not_stopped()
-        show.media.start()
-        asyncio.run(_run_until_stopped(show, stops, control))
+        with _event_loop() as runner:  # made before the files begin: it needs descriptors
+            stops.at_once = None  # the files begin here
+            not_stopped()
+            show.media.start()
+            runner.run(_run_until_stopped(show, stops, control))
     except _StoppedDuringStartUp:
         stops.at_once = None
         if stopping.current_is_the_programs():

@@ -204,6 +204,39 @@ def recording_path(options: LiveOptions) -> Path | None:
     return path
 
 
+def _say_what_the_recording_goes_into(path: Path) -> None:
+    """One line before anything starts when the recording goes into no file: a device
+    (``--record /dev/random`` ran and ended "finished: 0 bytes", no word of where it went), a
+    pipe or a socket. Nothing is refused: a player behind a FIFO and /dev/null are wanted."""
+    import os
+
+    from anchordesk.core.disk import not_a_file
+
+    try:
+        named = os.stat(path)
+        mode = named.st_mode
+        null = stat.S_ISCHR(mode) and os.stat(os.devnull).st_rdev == named.st_rdev
+    except OSError:
+        return  # a file to be made (or this program's own output, said where it is written)
+    if stat.S_ISREG(mode):
+        return
+    if null:
+        log.info("recording into %s, the null device: the recording is thrown away", path)
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        log.warning(
+            "recording into %s, a device, not a file: the recording is written into it and "
+            "no file of it is kept",
+            path,
+        )
+    else:
+        log.info(
+            "recording into %s, %s, not a file: whoever reads it gets the recording; no "
+            "file of it is kept here",
+            path,
+            not_a_file(mode),
+        )
+
+
 def build_outputs(options: LiveOptions) -> list[PacketOutput]:
     """The recording and the ``--to`` destinations.
 
@@ -221,6 +254,7 @@ def build_outputs(options: LiveOptions) -> list[PacketOutput]:
             what = "--record" if options.record_path is not None else "the recording"
             hint = "" if options.record_path is not None else " (choose --record PATH)"
             raise UserError(f"{what} {path}: cannot create it: {recording.open_error}{hint}")
+        _say_what_the_recording_goes_into(recording.path)
         if recording.renamed:
             log.warning(
                 "%s exists and is kept (a recording never overwrites a file): recording into %s",

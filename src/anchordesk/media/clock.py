@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from typing import Final, Protocol
+
+#: A loop that only waited (for its next frame, its next look) and came back this much later
+#: than it asked was not run meanwhile: the process was paused (Ctrl+Z, SIGSTOP, a laptop's
+#: suspend) or given no processor. That time is no stage's and no server's doing.
+PAUSED_S: Final = 1.5
 
 
 class MediaClock(Protocol):

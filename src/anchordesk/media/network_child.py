@@ -409,10 +409,13 @@ def run() -> int:
         backlog = _BacklogReader(relay_port=urlsplit(target).port if relay is not None else None)
         picture_sent = False
         has_video = any(stream.type == "video" for stream in source.streams)
+        done_s: float | None = None  # when the last packet was dealt with (then: reading)
         for packet in _sound_behind_the_first_picture(timestamps.filled(source.demux()), has_video):
             if packet.stream.index not in mapping:
                 continue
             now_s = time.monotonic()
+            if done_s is not None:
+                delay.input_waited(now_s - done_s)
             time_s = float(
                 (packet.pts if packet.pts is not None else packet.dts) * packet.time_base
             )
@@ -442,6 +445,7 @@ def run() -> int:
             if now_s - last_report_s >= PROGRESS_INTERVAL_S:
                 reporter.send("progress", packets=packets, bytes=bytes_sent, **_late(delay))
                 last_report_s = now_s
+            done_s = time.monotonic()
         destination.close()
         source.close()
     except (OSError, av.FFmpegError, ValueError) as error:

@@ -55,6 +55,9 @@ _MIN_RATE_SPAN_S: Final = 0.5
 # long enough to outlast any backlog the drops leave, short enough to follow a paused clock.
 _BASELINE_WINDOW_S: Final = 30.0
 _BASELINE_BUCKET_S: Final = 5.0
+#: The network child waited this long for a packet with nothing to write: the sender (this
+#: program) was silent, and how late what comes next is tells nothing of the uplink.
+SENDER_SILENT_S: Final = 0.5
 # A first keyframe acknowledged sooner than this tells of a fast path: no rate is taken from it
 # (a rate that fast would only hide a later pause in the acknowledgements).
 _FIRST_RATE_AFTER_S: Final = 0.1
@@ -142,6 +145,22 @@ class StreamDelay:
             self._lateness_s = 0.0
         elif acknowledged_bytes > 0:
             self._link_rate = acknowledged_bytes / waited_s
+
+    def input_waited(self, waited_s: float) -> None:
+        """The child waited ``waited_s`` for the packet it read next, with nothing to write.
+
+        Lateness that grew meanwhile is the sender's, never the uplink's: this program was
+        paused (SIGSTOP, Ctrl+Z, a laptop's suspend) or its encoder fell behind. The packets
+        made before such a pause reach the child after it, seconds "late" against their own
+        timestamps: they were dropped, and every picture up to the next keyframe, and said
+        "uplink too slow" while the uplink was fine. Past :data:`SENDER_SILENT_S` the
+        lateness is measured afresh from the packets that come now (a slow uplink keeps the
+        child writing, never waiting for input: its delay is still judged as it was)."""
+        if waited_s < SENDER_SILENT_S:
+            return
+        self._stream_zero_s = None
+        self._baseline.clear()
+        self._lateness_s = 0.0
 
     def take_most_delay_s(self) -> float:
         """The most delay of a packet written since the last call (what viewers got, as far as

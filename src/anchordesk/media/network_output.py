@@ -73,6 +73,7 @@ from anchordesk.core.backoff import Backoff
 from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.media import network_child
+from anchordesk.media.clock import PAUSED_S
 from anchordesk.media.destination_url import validate_url
 from anchordesk.media.network_child import masked
 from anchordesk.media.network_delay import DELAY_LIMIT_S
@@ -111,8 +112,8 @@ _PIPE_OPTIONS: Final = {"live": "1", "cluster_time_limit": "0", "cluster_size_li
 _PIPE_CONTAINER_OPTIONS: Final = {"flush_packets": "1", "max_interleave_delta": "500000"}
 _WRITE_CHUNK_BYTES: Final = 65536
 _POLL_S: Final = 0.05
-# The supervisor looks every _POLL_S; a gap longer than this is a pause of the whole process.
-_PAUSED_S: Final = 1.5
+# The supervisor looks every _POLL_S; a gap longer than PAUSED_S is a pause of the process.
+_PAUSED_S: Final = PAUSED_S
 # How long a child that ended before going live is given to write its last log lines.
 _LAST_LOG_LINES_S: Final = 5.0
 # A queued keyframe further than this behind the newest picture is not worth starting at when

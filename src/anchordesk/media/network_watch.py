@@ -108,6 +108,8 @@ CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
 # program and repeated the URL the line already names; FFmpeg's AVERROR_EOF ("[Errno
 # 541478725] End of file") when the server closed its side in order (a FIN, not a reset).
 _CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104|541478725)\] ([^:]+)")
+# The child's error when the server (or something in between) reset the connection.
+_CONNECTION_RESET = re.compile(r"^\[Errno 104\] ")
 
 
 def as_said(reason: str) -> Words:
@@ -276,6 +278,30 @@ class ConnectionPhases:
             return self._tls_ended_words()
         return connection_lost_words(reason)
 
+    def _reset_words(self) -> Words:
+        """A reset after "connect" (the child's "[Errno 104]"): no refusal was said."""
+        why = _system_words("connection reset by peer")
+        if self.phase == Phase.APPLICATION:
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server reset the connection ({why}) when asked for the application "
+                    "('{application}'): check the application in the URL's path and the stream "
+                    "key; a firewall or proxy in between can do this too",
+                ),
+                application=self.application or "",
+                why=why,
+            )
+        return Words(
+            QT_TRANSLATE_NOOP(
+                "Network",
+                "the server reset the connection ({why}) when asked for the stream: check the "
+                "stream key and the application name in the URL; a firewall or proxy in "
+                "between can do this too",
+            ),
+            why=why,
+        )
+
     def _tls_ended_words(self) -> Words:
         return Words(
             QT_TRANSLATE_NOOP("Network", "the server ended the TLS connection: {alert}"),
@@ -441,14 +467,22 @@ class ConnectionPhases:
         if self.phase == Phase.RTMP_HANDSHAKE:
             # Over TLS too: the TLS was done, the RTMP server behind it went away.
             return Words(QT_TRANSLATE_NOOP("Network", "the server broke off the RTMP handshake"))
+        if self.phase >= Phase.APPLICATION and _CONNECTION_RESET.match(str(reason)):
+            # A reset is no refusal: nginx-rtmp refuses an application or a key by closing in
+            # order (FFmpeg: "Input/output error"); a reset comes from a server that crashed
+            # or dropped the request, or from a firewall or proxy that tears RTMP down.
+            return self._reset_words()
         if self.phase == Phase.APPLICATION and self.application is not None:
             # The server closed after "connect" before the stream was asked for: nginx-rtmp
-            # does so for an application it does not have ("application not found").
+            # does so for an application it does not have ("application not found"). A reset
+            # (a crashing server, a firewall) ends the same way: FFmpeg's RTMP reader says
+            # "Input/output error" for any failed read, so neither is said a refusal.
             return Words(
                 QT_TRANSLATE_NOOP(
                     "Network",
-                    "the server refused the stream: check the application in the URL's path "
-                    "('{application}') and the stream key",
+                    "the server closed the connection when asked for the application "
+                    "('{application}'): check the application in the URL's path and the stream "
+                    "key",
                 ),
                 application=self.application,
             )

@@ -24,12 +24,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
 from anchordesk.media.buffers import NewestItemBuffer
-from anchordesk.media.clock import MediaClock, MonotonicClock
+from anchordesk.media.clock import PAUSED_S, MediaClock, MonotonicClock
 from anchordesk.media.compositor import Compositor
 from anchordesk.media.encoder import AAC_FRAME_SAMPLES, Encoder
 from anchordesk.media.layers import OverlayLayer, OverlaySource
@@ -63,6 +64,11 @@ class PipelineCounters:
     running: bool
     encoding: bool = False  # the encoder is being fed (an output wants packets)
     frames_composited: int = 0  # pictures made, for the preview and (when encoding) the outputs
+
+
+# A tick of over PAUSED_S in which the process used less than this share of one processor
+# did no work: the process was stopped (a slow stage computes: x264, the overlays).
+_WORKED: Final = 0.1
 
 
 class Pipeline:
@@ -308,20 +314,24 @@ class Pipeline:
             self._frames_encoded += 1
         encoded, encoded_on_clock = time.perf_counter(), clock.now_s()
         self._fan_out(packets)
+        sent, sent_on_clock = time.perf_counter(), clock.now_s()
         # Audio is pulled on time even before a frame-threaded encoder emits its first video
         # packet (a few frames late): a microphone's queue must keep draining. Each output
         # decides where its stream starts (a network connection at a video keyframe).
         self._pull_audio((frame_index + 1) * self._audio_rate // self._fps)
-        sent, sent_on_clock = time.perf_counter(), clock.now_s()
+        # The sound's encoding is the encode stage's: timed with the sending, a slow AAC
+        # encode (10 s of sound caught up after a pause) was counted as network drops.
+        pulled, pulled_on_clock = time.perf_counter(), clock.now_s()
         self._render_s_total += rendered - started
         self._encode_s_total += encoded - rendered
         # Which stage made a frame late is judged on the media clock (an injected clock in tests
         # and simulations); perf_counter is added for its finer resolution on the real one.
         return (
             rendered - started + rendered_on_clock - started_on_clock,
-            encoded - rendered + encoded_on_clock - rendered_on_clock,
+            encoded - rendered + encoded_on_clock - rendered_on_clock
+            + pulled - sent + pulled_on_clock - sent_on_clock,
             sent - encoded + sent_on_clock - encoded_on_clock,
-        )
+        )  # fmt: skip
 
     def _run(self) -> None:
         try:
@@ -339,19 +349,38 @@ class Pipeline:
         # (100-200 ms); the clock starts when it is done so that start-up costs no frame.
         stage_times = self._tick(0)
         frame_index = 1
-        start_s = clock.now_s() - interval_s
+        start_s = ticked_s = clock.now_s() - interval_s
+        tick_began_s, tick_began_cpu_s = start_s, time.process_time()
         while self._total_frames is None or frame_index < self._total_frames:
             due_s = start_s + frame_index * interval_s
             if clock.sleep_until(due_s, self._stop):
                 break
-            late_s = clock.now_s() - due_s
+            now_s = clock.now_s()
+            late_s = now_s - due_s
             if late_s > self._lateness_budget_s:
                 # Behind by more than the jitter budget: skip the frames whose time has passed
                 # rather than build up latency that never drains.
                 skipped = int(late_s * self._fps)
                 if self._total_frames is not None:
                     skipped = min(skipped, self._total_frames - 1 - frame_index)
-                if skipped > 0:
+                # Late while it only waited for the frame's time, or through a tick in which
+                # the whole process did (almost) no work: the program was paused. Those frames
+                # were counted as dropped by whichever stage took longest in the last frame (a
+                # 4 s Ctrl+Z: "dropped 119", as the render's or the network's).
+                gone_s = now_s - tick_began_s
+                worked_s = time.process_time() - tick_began_cpu_s
+                paused_s = now_s - max(ticked_s, due_s)
+                if paused_s <= PAUSED_S and gone_s > PAUSED_S and worked_s < _WORKED * gone_s:
+                    paused_s = gone_s
+                if skipped > 0 and paused_s > PAUSED_S:
+                    log.info(
+                        "no picture was made for %.1f s (this program was paused, or given no "
+                        "processor time): %d frames skipped, no stage's drop",
+                        paused_s,
+                        skipped,
+                    )
+                    frame_index += skipped
+                elif skipped > 0:
                     stage = ("render", "encode", "network")[stage_times.index(max(stage_times))]
                     self._dropped[stage] += skipped
                     log.debug(
@@ -363,7 +392,9 @@ class Pipeline:
                         *(t * 1000 for t in stage_times),
                     )
                     frame_index += skipped
+            tick_began_s, tick_began_cpu_s = clock.now_s(), time.process_time()
             stage_times = self._tick(frame_index)
+            ticked_s = clock.now_s()
             frame_index += 1
         self._finish(frame_index)
 

@@ -216,7 +216,11 @@ class _CountingFile:
         self.reserve = DiskReserve(raw.fileno(), reserve_bytes)
         # A FIFO (or a character device) cannot seek: the muxer is told so (PyAV asks
         # seekable()) and writes straight through instead of failing with "Illegal seek".
-        self._seekable = raw.seekable()
+        # A character device (/dev/null, /dev/random) lets a seek "succeed" and tells 0 for
+        # ever: its size was read there, and a recording sent into it "finished: 0 bytes".
+        mode = os.fstat(raw.fileno()).st_mode
+        self._seekable = raw.seekable() and not stat.S_ISCHR(mode)
+        self.is_a_file = stat.S_ISREG(mode)  # else what is written there is kept nowhere here
 
     def seekable(self) -> bool:
         return self._seekable
@@ -356,6 +360,7 @@ class RecordingOutput:
         self._raw: IO[bytes] | None = None
         self._open_error: OSError | None = None
         self._created = False
+        self._into_a_file = True  # False: a pipe, a device or a socket (said "sent", not "kept")
         try:
             self.path, self._raw = open_new_file(self.requested_path)
             self._created = self._raw is not None
@@ -570,6 +575,17 @@ class RecordingOutput:
             time=_clock_text(on_disk_s),
             size=f"{written / 1e6:.1f} MB",
         )
+        if not self._into_a_file:
+            # A player behind a FIFO that closed: "1.0 MB kept, it plays up to there" was said
+            # of bytes sent into a pipe, kept nowhere by this program.
+            stopped_at = Words(
+                QT_TRANSLATE_NOOP(
+                    "Recording",
+                    "the recording stopped at {time} ({size} sent, none of it kept here)",
+                ),
+                time=_clock_text(on_disk_s),
+                size=f"{written / 1e6:.1f} MB",
+            )
         if isinstance(error, _DeletedFile):
             # "0.3 MB kept, it plays up to there" was said of a file that no longer existed.
             stopped_at = Words(
@@ -783,6 +799,7 @@ class RecordingOutput:
             self._media_s = self._on_disk_s = 0.0
         # A file of ours keeps room for its end; a device or a pipe has no disk to fill.
         sink = _CountingFile(raw, self._reserve_size() if self._created else 0)
+        self._into_a_file = sink.is_a_file
         try:
             container: OutputContainer = av.open(
                 sink,

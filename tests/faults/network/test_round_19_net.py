@@ -137,8 +137,8 @@ def test_an_application_the_server_does_not_have_is_not_said_as_a_refused_key(
     url = nginx_rtmp.url(KEY).replace(f"/{nginx_rtmp.app}/", "/shop/")
     status = first_failure(url, packet_generator, 10.0)
     assert status.last_error == (
-        "the server refused the stream: check the application in the URL's path ('shop') "
-        "and the stream key"
+        "the server closed the connection when asked for the application ('shop'): check "
+        "the application in the URL's path and the stream key"
     )
 
 
