@@ -23,7 +23,7 @@
 <context>
     <name>Controller</name>
     <message numerus="yes">
-        <location filename="../src/anchordesk/ui/controller.py" line="+1115"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+1117"/>
         <source>This show has %Ln product(s): there is no product %1.</source>
         <translation>
             <numerusform>This show has %Ln product: there is no product %1.</numerusform>
@@ -67,7 +67,7 @@
 <context>
     <name>ProductPanel</name>
     <message numerus="yes">
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+425"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+496"/>
         <source>%1 · %2 left · %3 of %Ln unit(s) left</source>
         <translation>
             <numerusform>%1 · %2 left · %3 of %Ln unit left</numerusform>
@@ -75,7 +75,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+57"/>
+        <location line="+87"/>
         <source>Live: %1 left · %2 of %Ln unit(s) left</source>
         <translation>
             <numerusform>Live: %1 left · %2 of %Ln unit left</numerusform>

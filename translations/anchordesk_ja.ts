@@ -358,7 +358,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+270"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+272"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -697,7 +697,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+200"/>
+        <location line="+222"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
@@ -795,8 +795,8 @@
         <translation type="vanished">{value} は範囲外です。在庫は 0〜{limit} の整数です</translation>
     </message>
     <message>
-        <location line="-486"/>
-        <location line="+508"/>
+        <location line="-488"/>
+        <location line="+510"/>
         <source>not a whole number: {value}</source>
         <translation>整数ではありません：{value}</translation>
     </message>
@@ -2059,7 +2059,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+123"/>
+        <location filename="../src/anchordesk/live/show.py" line="+119"/>
         <source>no product card is on air: there is nothing to take off</source>
         <translation>放送中の商品カードがないため、下げるものはありません</translation>
     </message>
@@ -2084,7 +2084,7 @@
         <translation>放送中のもの以外にスタンバイ中のものはありません</translation>
     </message>
     <message>
-        <location line="+123"/>
+        <location line="+124"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
@@ -2686,7 +2686,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+132"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+133"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -3173,7 +3173,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+163"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+169"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -3214,7 +3214,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+198"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -3234,14 +3234,14 @@
         <translation>%1 を画面に表示</translation>
     </message>
     <message numerus="yes">
-        <location line="+97"/>
+        <location line="+101"/>
         <source>%1 · %2 left · %3 of %Ln unit(s) left</source>
         <translation>
             <numerusform>%1 · 残り %2 · %Ln点中残り%3点</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+57"/>
+        <location line="+87"/>
         <source>Live: %1 left · %2 of %Ln unit(s) left</source>
         <translation>
             <numerusform>開催中：残り %1 · 在庫 %2/%Ln 個</numerusform>
@@ -3263,7 +3263,7 @@
         <translation type="vanished">%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-80"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -3273,7 +3273,7 @@
         <translation>%1 のセールを停止</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+60"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>
@@ -3759,7 +3759,7 @@
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+68"/>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+71"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>
@@ -4461,7 +4461,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+128"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+131"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>

@@ -358,7 +358,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+270"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+272"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -697,7 +697,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+200"/>
+        <location line="+222"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
@@ -795,8 +795,8 @@
         <translation type="vanished">{value} 超出范围：库存应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="-486"/>
-        <location line="+508"/>
+        <location line="-488"/>
+        <location line="+510"/>
         <source>not a whole number: {value}</source>
         <translation>不是整数：{value}</translation>
     </message>
@@ -2059,7 +2059,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+123"/>
+        <location filename="../src/anchordesk/live/show.py" line="+119"/>
         <source>no product card is on air: there is nothing to take off</source>
         <translation>没有正在播出的商品卡片，无需撤下</translation>
     </message>
@@ -2084,7 +2084,7 @@
         <translation>除正在播出的之外，没有待播的内容</translation>
     </message>
     <message>
-        <location line="+123"/>
+        <location line="+124"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
@@ -2686,7 +2686,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+132"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+133"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -3173,7 +3173,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+163"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+169"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -3214,7 +3214,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+198"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -3234,14 +3234,14 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message numerus="yes">
-        <location line="+97"/>
+        <location line="+101"/>
         <source>%1 · %2 left · %3 of %Ln unit(s) left</source>
         <translation>
             <numerusform>%1 · 剩余 %2 · 剩 %3/%Ln 件</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+57"/>
+        <location line="+87"/>
         <source>Live: %1 left · %2 of %Ln unit(s) left</source>
         <translation>
             <numerusform>进行中：还剩 %1 · 库存 %2/%Ln 件</numerusform>
@@ -3263,7 +3263,7 @@
         <translation type="vanished">%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-80"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -3273,7 +3273,7 @@
         <translation>停止 %1 的秒杀</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+60"/>
         <source>Stop the deal</source>
         <translation>停止秒杀</translation>
     </message>
@@ -3759,7 +3759,7 @@
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+68"/>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+71"/>
         <source>Segment</source>
         <translation>环节</translation>
     </message>
@@ -4461,7 +4461,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+128"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+131"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
