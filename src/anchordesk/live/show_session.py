@@ -54,8 +54,9 @@ from anchordesk.show.ledger import (
     UpdateOutcome,
     show_snapshot,
 )
+from anchordesk.show.snapshot import carried_over
 from anchordesk.store import ShowEventRecord, StoreWriter
-from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
+from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, kept_show, replay_session
 from anchordesk.store.report_clock import in_era
 from anchordesk.store.report_streams import STREAM_ENDED, reason_as_data
 from anchordesk.store.session import (
@@ -175,6 +176,9 @@ class ShowSession:
         self._heard_at_s: float | None = None  # the show clock of the last heartbeat kept
         # The data board's figures and prompts (live/board.py).
         self.board = SessionBoard(wall_clock(), prompts_off, writer.submit_show_events)
+        # The show this session keeps in its file (the report's catalogue): the runtime's, with
+        # the products an earlier run of the file sold and this run's show file no longer has.
+        self.show = show
         resumed = self._resume_from_store()
         if feeds:
             self.hub = FeedHub(
@@ -189,8 +193,8 @@ class ShowSession:
             )
             if runtime is not None and self.hub.audience is not None:
                 self.hub.audience.simulator.follow(audience_view(runtime))
-        if show is not None:
-            snapshot = json.dumps(show_snapshot(show), ensure_ascii=False)
+        if self.show is not None:
+            snapshot = json.dumps(show_snapshot(self.show), ensure_ascii=False)
             mode_text = str(mode)
 
             def keep(store: SessionStore) -> None:
@@ -224,6 +228,7 @@ class ShowSession:
             list[StoredCommentRemoval],
             str | None,
             int,
+            str | None,
         ]:
             # The comments' times (the board's counts and rates) and the newest comments only:
             # a long show's million comments read whole took 16 s and 1 GB here, on the loop
@@ -239,6 +244,7 @@ class ShowSession:
                 store.meta(HEARTBEAT_META),
                 # After the orders and updates: those found against the rule as read, too.
                 len(store.rejected_items()),
+                store.meta("show"),
             )
 
         (
@@ -251,6 +257,7 @@ class ShowSession:
             removals,
             heartbeat,
             self.rejected_kept,
+            kept_text,
         ) = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
@@ -294,6 +301,15 @@ class ShowSession:
         if not orders and not events:
             return False
         show = self.runtime.show if self.runtime is not None else None
+        if show is not None:
+            # A product the file's orders bought, taken out of the show file since: still the
+            # show's (its name, its stock), here and in the show this run keeps for the report.
+            show = carried_over(
+                show,
+                kept_show(kept_text, []),
+                (line.sku for kept in orders for line in kept.order.lines),
+            )
+            self.show = show
         # The same replay as the report's: the board continues from the report's numbers.
         self.ledger = replay_session(
             show.products if show else (), show.currency if show else "", events, orders, updates

@@ -437,13 +437,15 @@ def board_figures(
     currencies = currency_of or {}
     products = []
     for sales in [*ledger.products.values(), *ledger.unknown_skus.values()]:
-        left = stock_left.get(sales.sku) if sales.known else None
+        # The stock on screen; a product of the session not on screen (sold by an earlier run
+        # of the session file, out of this run's show file) by the ledger's count, as the report.
+        left = stock_left.get(sales.sku, ledger.stock_left(sales.sku)) if sales.known else None
         rate = rates.get(sales.sku, 0.0)
         products.append(
             ProductFigures(
                 sku=sales.sku,
                 title=sales.title,
-                currency=currencies.get(sales.sku, ledger.currency),
+                currency=currencies.get(sales.sku, ledger.currency_of_sku(sales.sku)),
                 units=sales.units,
                 gmv=sales.gmv,
                 stock_left=left,

@@ -1,0 +1,100 @@
+"""Round thirty-six of issue 10, the seams (seams36): the picture, the window's panels, the
+remote, the session file and the report give the same figures. Real parts: a rehearsing
+LiveShow continuing a session file (``--session``), its remote's state, and the report read back
+from the file."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from anchordesk.control.state import state_json
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.store.report import build_report, report_text
+
+MUG = Product("MUG", "Mug", Decimal("24.00"), 5)
+CUP = Product("CUP", "Cup", Decimal("10.00"), 9)
+FIRST = Show(
+    "Night",
+    "USD",
+    "en",
+    (MUG, CUP),
+    (
+        Segment("Mug", 600, "MUG", deal=DealPlan(Decimal("18.00"), 300, 3)),
+        Segment("Cup", 600, "CUP"),
+    ),
+)
+
+
+async def _run(show: Show, path: Path, items: list[Any]) -> tuple[Any, dict[str, Any]]:
+    """One run of the show continuing ``path`` (``anchordesk live --session PATH``): the items
+    kept, then what the window's board and the remote read."""
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    plan = LiveShowPlan(show=show, sessions_dir=path.parent, first_session_path=path)
+    live = build_live_show(options, plan, switched=True)
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        assert live.session is not None
+        for item in items:
+            live.session.ingest([item])
+        snapshot = live.snapshot()
+        return snapshot.board, state_json(snapshot)
+    finally:
+        await live.close()
+
+
+def test_a_product_taken_out_of_the_show_file_between_two_runs_is_still_the_shows(
+    tmp_path: Path,
+) -> None:
+    """The first run sold two cups (the show's CUP, "Cup", 9 in stock); the show file was then
+    edited (the cup taken out, the mug renamed) and the session continued; one cup came back.
+    Before: the window's board and the remote listed CUP as a product with no stock count and
+    no name, and the report wrote "CUP … (not in the show)" with a blank name and "Orders for
+    SKUs not in the show: CUP" — a product that was in the show when it sold; its 8 cups left
+    were nowhere."""
+    path = tmp_path / "night.adsession"
+    cups = Order("json", "A", "USD", Decimal("20.00"), (OrderLine("CUP", 2, Decimal("10.00")),))
+    mug = Order("json", "B", "USD", Decimal("18.00"), (OrderLine("MUG", 1, Decimal("18.00")),))
+    asyncio.run(_run(FIRST, path, [cups, mug]))
+    second = Show(
+        "Night",
+        "USD",
+        "en",
+        (Product("MUG", "Big mug", Decimal("24.00"), 5),),
+        (Segment("Mug", 600, "MUG", deal=DealPlan(Decimal("18.00"), 300, 3)),),
+    )
+    back = OrderUpdate(
+        "json", "A", "refunded", Decimal("10.00"), refund_id="r-1", lines=(RefundLine("CUP", 1),)
+    )
+    board, state = asyncio.run(_run(second, path, [back]))
+
+    report = build_report(path)
+    text = report_text(report, "en")
+    assert "not in the show" not in text, text
+    cup = report.ledger.products["CUP"]
+    assert (cup.title, cup.units, cup.gmv, report.ledger.stock_left("CUP")) == (
+        "Cup",
+        1,
+        Decimal("10.00"),
+        8,
+    )
+    assert report.board is not None
+    kept = {p.sku: (p.title, p.units, p.gmv, p.stock_left) for p in report.board.figures.products}
+    live = {p.sku: (p.title, p.units, p.gmv, p.stock_left) for p in board.products}
+    assert (
+        live
+        == kept
+        == {
+            "MUG": ("Big mug", 1, Decimal("18.00"), 4),
+            "CUP": ("Cup", 1, Decimal("10.00"), 8),
+        }
+    )
+    remote = {p["sku"]: (p["units"], p["gmv"], p["stock_left"]) for p in state["board"]["products"]}
+    assert remote == {"MUG": (1, "18.00", 4), "CUP": (1, "10.00", 8)}
