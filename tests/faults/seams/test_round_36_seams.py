@@ -98,3 +98,42 @@ def test_a_product_taken_out_of_the_show_file_between_two_runs_is_still_the_show
     )
     remote = {p["sku"]: (p["units"], p["gmv"], p["stock_left"]) for p in state["board"]["products"]}
     assert remote == {"MUG": (1, "18.00", 4), "CUP": (1, "10.00", 8)}
+
+
+def test_an_order_kept_between_two_runs_of_a_session_counts_in_the_same_segment_everywhere(
+    tmp_path: Path,
+) -> None:
+    """A show ended (Stop), then continued with ``--session`` (a show in two parts); the orders
+    placed in the break come with the feeds' first poll, kept a moment before the second run's
+    first frame. Before: the window's board and the remote counted them in the first run's
+    segment ("Cup 1 order, 3 units") — the visit that had ended before they came — while the
+    report put them in no segment ("Cup 0 orders", its segments table too): the same file, two
+    answers. The second run's first segment is where they count."""
+    path = tmp_path / "night.adsession"
+    cup_show = Show("Night", "USD", "en", (MUG, CUP), (Segment("Cup", 600, "CUP"),))
+    asyncio.run(_run(cup_show, path, []))
+    cups = Order(
+        "json",
+        "A",
+        "USD",
+        Decimal("30.00"),
+        (OrderLine("CUP", 3, Decimal("10.00")),),
+        customer="amy",
+    )
+    board, state = asyncio.run(_run(cup_show, path, [cups]))
+
+    report = build_report(path)
+    assert report.board is not None
+
+    def rows(segments: Any) -> list[tuple[str, int, int, int]]:
+        return [(s.title, s.orders, s.units, s.buyers) for s in segments]
+
+    assert rows(report.board.figures.segments) == [("Cup", 1, 3, 1)]
+    assert rows(board.segments) == rows(report.board.figures.segments)
+    remote = [(s["title"], s["orders"], s["gmv"]) for s in state["board"]["segments"]]
+    assert remote == [("Cup", 1, {"USD": "30.00"})]
+    # The report's segments table: the second run's visit of the cup holds them.
+    assert [(s.orders, s.gmv) for s in report.ledger.segments] == [
+        (0, Decimal(0)),
+        (1, Decimal("30.00")),
+    ]
