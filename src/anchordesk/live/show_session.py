@@ -54,10 +54,12 @@ from anchordesk.show.ledger import (
     UpdateOutcome,
     show_snapshot,
 )
+from anchordesk.show.model import Show
 from anchordesk.show.snapshot import carried_over
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, kept_show, replay_session
 from anchordesk.store.report_clock import in_era
+from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_streams import STREAM_ENDED, reason_as_data
 from anchordesk.store.session import (
     SessionStore,
@@ -347,6 +349,8 @@ class ShowSession:
             heard.append(last_alive.at)
         if heard:
             self._end_interrupted_deals(max(heard))
+        if show is not None:
+            self._restore_segment_seconds(show, events, last_alive, max(heard, default=None))
         if self.runtime is not None:
             # Deals started by hand are "deal-N" in each run: this run's go on from the file's,
             # or a "deal-1" of each run shared one quota on the board and in the report.
@@ -365,16 +369,28 @@ class ShowSession:
         )
         return True
 
+    def _restore_segment_seconds(
+        self,
+        show: Show,
+        events: Sequence[ShowEventRecord],
+        last_alive: Heartbeat | None,
+        last_heard: float | None,
+    ) -> None:
+        """The time the runs before spent in each segment, as the report's timing table counts
+        it (each run until it was last heard of): the run sheet and the remote's segment clock
+        go on from it. They counted this run's time only: "Mug 0:30" and the cup "not reached"
+        on screen, "Mug 1:30" and "Cup 4:00" in the report of the same file."""
+        played = list(events)
+        if last_alive is not None:
+            played.append(_last_heard_record(last_alive, self._event_run))
+        timings = session_timings(show, restore_missing_segment_starts(played, show), last_heard)
+        self.segment_seconds = {t.index: t.actual_s for t in timings if t.visited}
+
     def _keep_last_heard(self, beat: Heartbeat) -> None:
         """The killed run's last heartbeat as a show event (the report's clocks), and the
         heartbeat cleared: this run, killed before its own first one, must not lay its clock
         from the run before's."""
-        record = ShowEventRecord(
-            id=f"last-heard:{self._event_run}",
-            kind=RUN_LAST_HEARD,
-            at=beat.at,
-            data={"kind": RUN_LAST_HEARD, "run": beat.run, "at_s": beat.at_s},
-        )
+        record = _last_heard_record(beat, self._event_run)
 
         # As a show event (kept in the order of the others, before this run's start), not
         # inside the call: a call runs after the writes queued with it.
@@ -1009,6 +1025,16 @@ class ShowSession:
             with contextlib.suppress(ValueError):
                 self.runtime.time_listeners.remove(self._heartbeat)
         self.writer.close(timeout_s)
+
+
+def _last_heard_record(beat: Heartbeat, event_run: str) -> ShowEventRecord:
+    """The killed run's last heartbeat as the show event the continuing run keeps."""
+    return ShowEventRecord(
+        id=f"last-heard:{event_run}",
+        kind=RUN_LAST_HEARD,
+        at=beat.at,
+        data={"kind": RUN_LAST_HEARD, "run": beat.run, "at_s": beat.at_s},
+    )
 
 
 def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:

@@ -137,3 +137,66 @@ def test_an_order_kept_between_two_runs_of_a_session_counts_in_the_same_segment_
         (0, Decimal(0)),
         (1, Decimal("30.00")),
     ]
+
+
+def test_the_run_sheet_of_a_continued_session_counts_the_time_the_report_counts(
+    tmp_path: Path,
+) -> None:
+    """A show of two segments: the mug 1:00, the cup 4:00, then the program killed; the same
+    command again (``--session``) opens on the mug for 0:30 more, then Stop. Before: the
+    window's run sheet (and the remote's segment clock) counted this run's time only — "Mug
+    0:30", the cup "not reached" — while the report's timing table on the same file said
+    "Mug 1:30", "Cup 4:00"."""
+    from anchordesk.live.runtime import ShowRuntime
+    from anchordesk.live.show_session import ShowSession
+    from anchordesk.show.timing import format_duration
+    from anchordesk.store import StoreWriter
+
+    show = Show(
+        "Night",
+        "USD",
+        "en",
+        (MUG, CUP),
+        (Segment("Mug", 600, "MUG"), Segment("Cup", 300, "CUP")),
+    )
+    wall = [1_800_000_000.0]
+    path = tmp_path / "night.adsession"
+
+    def run() -> tuple[ShowSession, ShowRuntime]:
+        runtime = ShowRuntime(show, 0.0)
+        session = ShowSession(
+            mode=SessionMode.LIVE,
+            runtime=runtime,
+            writer=StoreWriter(path),
+            feeds=[],
+            simulated=False,
+            wall_clock=lambda: wall[0],
+        )
+        runtime.tick(0.0)  # the first picture
+        return session, runtime
+
+    first, runtime = run()
+    wall[0] += 60.0
+    runtime.tick(60.0)
+    runtime.next_segment()
+    wall[0] += 240.0
+    runtime.tick(300.0)
+    first.ingest([Order("json", "A", "USD", Decimal("10.00"), (OrderLine("CUP", 1, CUP.price),))])
+    first.close_store()  # killed: its last row is the cup's order, at 5:00
+
+    wall[0] += 120.0  # the break counts in no segment
+    again, runtime = run()
+    wall[0] += 30.0
+    runtime.tick(30.0)
+    again.end_show()
+    again.close_store()
+
+    report = build_report(path)
+    kept = [(t.title, format_duration(t.actual_s)) for t in report.timings]
+    assert kept == [("Mug", "1:30"), ("Cup", "4:00")]
+    # What the run sheet shows of each segment (LiveShow._segment_views reads these).
+    window = [
+        (segment.title, format_duration(again.segment_seconds.get(index, 0.0)))
+        for index, segment in enumerate(show.rundown)
+    ]
+    assert window == kept
