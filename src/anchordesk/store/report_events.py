@@ -107,7 +107,12 @@ def session_timings(
             end = max(end, latest_s + (ended_at - latest_wall))
     else:
         end = ended_at if ended_at is not None else changes[-1][1]
-    finished = [moment(e) for e in events if e.kind == "show_finished"]
+    # The show finished by the run of the last segment start (kept after it): a run before
+    # it that finished (a session stopped, then continued) ended nothing of the last run. Laid
+    # on the one show clock, its finish is at the very moment the next run began, and the
+    # last run's time was all lost ("Mug 1:00" for a killed second run of four minutes).
+    last_kept = max(e.at for e in starts)
+    finished = [moment(e) for e in events if e.kind == "show_finished" and e.at >= last_kept]
     last_start = changes[-1][1]
     if finished and max(finished) >= last_start:
         end = max(finished)

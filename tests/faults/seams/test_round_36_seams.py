@@ -200,3 +200,56 @@ def test_the_run_sheet_of_a_continued_session_counts_the_time_the_report_counts(
         for index, segment in enumerate(show.rundown)
     ]
     assert window == kept
+
+
+def test_a_run_killed_after_a_run_that_ended_keeps_its_time_in_the_report(
+    tmp_path: Path,
+) -> None:
+    """A show stopped after a minute on the mug, continued with ``--session``, and this second
+    run killed four minutes in (a mug sold at its end). Before: the report's timing table said
+    "Mug 1:00" — the second run's four minutes gone: the first run's finish, laid on the one
+    show clock at the very moment the second run began, was taken for the end of the show.
+    The run continuing the file (its run sheet) read it the same."""
+    from anchordesk.live.runtime import ShowRuntime
+    from anchordesk.live.show_session import ShowSession
+    from anchordesk.show.timing import format_duration
+    from anchordesk.store import StoreWriter
+
+    show = Show(
+        "Night", "USD", "en", (MUG,), (Segment("Mug", 600, "MUG"), Segment("Cup", 300, "MUG"))
+    )
+    wall = [1_800_000_000.0]
+    path = tmp_path / "night.adsession"
+
+    def run() -> tuple[ShowSession, ShowRuntime]:
+        runtime = ShowRuntime(show, 0.0)
+        session = ShowSession(
+            mode=SessionMode.LIVE,
+            runtime=runtime,
+            writer=StoreWriter(path),
+            feeds=[],
+            simulated=False,
+            wall_clock=lambda: wall[0],
+        )
+        runtime.tick(0.0)
+        return session, runtime
+
+    first, runtime = run()
+    wall[0] += 60.0
+    runtime.tick(60.0)
+    first.end_show()
+    first.close_store()
+    wall[0] += 100.0
+    second, runtime = run()
+    wall[0] += 240.0
+    runtime.tick(240.0)
+    second.ingest([Order("json", "A", "USD", MUG.price, (OrderLine("MUG", 1, MUG.price),))])
+    second.close_store()  # killed
+
+    timings = [
+        (t.title, format_duration(t.actual_s), t.visited) for t in build_report(path).timings
+    ]
+    assert timings == [("Mug", "5:00", True), ("Cup", "0:00", False)]
+    third, _ = run()
+    third.close_store()
+    assert format_duration(third.segment_seconds[0]) == "5:00"
