@@ -58,7 +58,7 @@ from anchordesk.show.model import Show
 from anchordesk.show.snapshot import carried_over
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, kept_show, replay_session
-from anchordesk.store.report_clock import in_era
+from anchordesk.store.report_clock import SteadyClock, in_era
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_streams import STREAM_ENDED, reason_as_data
 from anchordesk.store.session import (
@@ -383,7 +383,11 @@ class ShowSession:
         played = list(events)
         if last_alive is not None:
             played.append(_last_heard_record(last_alive, self._event_run))
-        timings = session_timings(show, restore_missing_segment_starts(played, show), last_heard)
+        # On the report's clock: a wall-clock step mid-show taken out (store/report_clock).
+        clock = SteadyClock(played)
+        played = restore_missing_segment_starts(clock.events(played), show)
+        ended = None if last_heard is None else clock.times([last_heard])[0]
+        timings = session_timings(show, played, ended)
         self.segment_seconds = {t.index: t.actual_s for t in timings if t.visited}
 
     def _keep_last_heard(self, beat: Heartbeat) -> None:
