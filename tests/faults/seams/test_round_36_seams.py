@@ -253,3 +253,58 @@ def test_a_run_killed_after_a_run_that_ended_keeps_its_time_in_the_report(
     third, _ = run()
     third.close_store()
     assert format_duration(third.segment_seconds[0]) == "5:00"
+
+
+def test_a_run_sheet_reordered_between_two_runs_keeps_each_segments_own_time(
+    tmp_path: Path,
+) -> None:
+    """The mug 1:00 and the cup 4:00, Stop; the run sheet then reordered (the cup first) and
+    the session continued for 0:30 on the cup. Before: the report's timing table and the run
+    sheet continuing the file read the times by position alone — "1. Cup 1:30" (the mug's
+    minute in it) and "2. Mug 4:00" (the cup's four)."""
+    from anchordesk.live.runtime import ShowRuntime
+    from anchordesk.live.show_session import ShowSession
+    from anchordesk.show.timing import format_duration
+    from anchordesk.store import StoreWriter
+
+    mug_first = Show(
+        "Night", "USD", "en", (MUG, CUP), (Segment("Mug", 600, "MUG"), Segment("Cup", 300, "CUP"))
+    )
+    cup_first = Show(
+        "Night", "USD", "en", (MUG, CUP), (Segment("Cup", 300, "CUP"), Segment("Mug", 600, "MUG"))
+    )
+    wall = [1_800_000_000.0]
+    path = tmp_path / "night.adsession"
+
+    def run(show: Show) -> tuple[ShowSession, ShowRuntime]:
+        runtime = ShowRuntime(show, 0.0)
+        session = ShowSession(
+            mode=SessionMode.LIVE,
+            runtime=runtime,
+            writer=StoreWriter(path),
+            feeds=[],
+            simulated=False,
+            wall_clock=lambda: wall[0],
+        )
+        runtime.tick(0.0)
+        return session, runtime
+
+    first, runtime = run(mug_first)
+    wall[0] += 60.0
+    runtime.tick(60.0)
+    runtime.next_segment()
+    wall[0] += 240.0
+    runtime.tick(300.0)
+    first.end_show()
+    first.close_store()
+    wall[0] += 100.0
+    second, runtime = run(cup_first)
+    restored = {i: format_duration(s) for i, s in second.segment_seconds.items()}
+    wall[0] += 30.0
+    runtime.tick(30.0)
+    second.end_show()
+    second.close_store()
+
+    timings = [(t.title, format_duration(t.actual_s)) for t in build_report(path).timings]
+    assert timings == [("Cup", "4:30"), ("Mug", "1:00")]
+    assert restored == {0: "4:00", 1: "1:00"}
