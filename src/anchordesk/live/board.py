@@ -86,6 +86,15 @@ class SessionBoard:
         self._orders_at = 0.0
         self._tally = OrderTally()  # the orders' figures, read anew only since the last
         self._rates = UnitsRate()  # each product's recent sales rate, as a sliding window
+        # The run sheet's titles: each segment's visits in its row (show/board.planned_row).
+        self.rundown: tuple[str, ...] | None = None
+
+    def follow_rundown(self, titles: Sequence[str]) -> None:
+        """The run sheet of the show this session runs (its segments' titles, in order)."""
+        self.rundown = tuple(titles)
+        self._tally = OrderTally(self.rundown)
+        self._orders = None
+        self._cache = None
 
     # -- what arrives -------------------------------------------------------------------------
 
@@ -207,6 +216,7 @@ class SessionBoard:
             currency_of=currency_of,
             orders=kept[1],
             rates=self._rates.per_second(ledger, now, self.started_at),
+            rundown=self.rundown,
         )
         self._cache = (key, figures)
         return figures

@@ -178,6 +178,8 @@ class ShowSession:
         self._heard_at_s: float | None = None  # the show clock of the last heartbeat kept
         # The data board's figures and prompts (live/board.py).
         self.board = SessionBoard(wall_clock(), prompts_off, writer.submit_show_events)
+        if show is not None:
+            self.board.follow_rundown([segment.title for segment in show.rundown])
         # The show this session keeps in its file (the report's catalogue): the runtime's, with
         # the products an earlier run of the file sold and this run's show file no longer has.
         self.show = show

@@ -190,9 +190,22 @@ class OrderFigures:
     segments: Mapping[int, tuple[int, tuple[tuple[str, Decimal], ...]]]
 
 
-def order_figures(ledger: Ledger) -> OrderFigures:
+def planned_row(rundown: Sequence[str] | None, index: int, title: object) -> int | None:
+    """The row of the run sheet (``rundown``: its segments' titles) a visit of segment
+    ``index`` titled ``title`` belongs to: its index when the segment there has that title (or
+    no run sheet or no title is known: an older file), else the first segment of that title,
+    else none. A session continued after its run sheet was reordered merged the visits by
+    position alone: the second run's cup in the first run's mug row ("Mug 2 orders")."""
+    if rundown is None or not isinstance(title, str) or not title:
+        return index
+    if 0 <= index < len(rundown) and rundown[index] == title:
+        return index
+    return next((row for row, planned in enumerate(rundown) if planned == title), None)
+
+
+def order_figures(ledger: Ledger, rundown: Sequence[str] | None = None) -> OrderFigures:
     """One pass over the orders (each order's ``left`` is worked out once)."""
-    return OrderTally().figures(ledger)
+    return OrderTally(rundown).figures(ledger)
 
 
 class OrderTally:
@@ -201,13 +214,18 @@ class OrderTally:
     third of a second of the loop each time), and all again when an update (a cancellation,
     a refund: an order's ``left``) or a new segment came, or the ledger is another one."""
 
-    def __init__(self) -> None:
+    def __init__(self, rundown: Sequence[str] | None = None) -> None:
+        self.rundown = rundown  # the run sheet's titles (``planned_row``); None: by index
         self._reset(None, (0, 0))
 
     def _reset(self, ledger: Ledger | None, key: tuple[int, int]) -> None:
         self._ledger, self._key, self._read = ledger, key, 0
         segments = ledger.segments if ledger is not None else []
-        self._index_of = {id(segment): segment.index for segment in segments}
+        self._index_of = {
+            id(segment): row
+            for segment in segments
+            if (row := planned_row(self.rundown, segment.index, segment.title)) is not None
+        }
         self._buyers: set[tuple[str, str]] = set()
         self._gmv: dict[str, Decimal] = {}
         self._counting: dict[str, int] = {}
@@ -334,6 +352,7 @@ def segment_figures(
     comment_times: Sequence[float],
     end: float,
     deal_totals: Mapping[str, int | None],
+    rundown: Sequence[str] | None = None,
 ) -> tuple[SegmentFigures, ...]:
     """Each segment of the run sheet that ran, in run-sheet order, its visits together (a
     segment gone back to is one row, not one more: a stream deck's buttons pressed back and
@@ -344,7 +363,9 @@ def segment_figures(
         stop = segment.ended_at if segment.ended_at is not None else end
         nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None
         comments_end = nxt if nxt is not None else max(stop, end)
-        visits.setdefault(segment.index, []).append((segment, stop, comments_end))
+        row = planned_row(rundown, segment.index, segment.title)
+        if row is not None:
+            visits.setdefault(row, []).append((segment, stop, comments_end))
     result = []
     for index in sorted(visits):
         runs = visits[index]
@@ -354,7 +375,9 @@ def segment_figures(
         result.append(
             SegmentFigures(
                 index=index,
-                title=first.title,
+                title=rundown[index]
+                if rundown is not None and 0 <= index < len(rundown)
+                else first.title,
                 sku=first.sku,
                 started_at=first.started_at,
                 ended_at=last.ended_at,
@@ -425,12 +448,13 @@ def board_figures(
     currency_of: Mapping[str, str] | None = None,
     orders: OrderFigures | None = None,
     rates: Mapping[str, float] | None = None,
+    rundown: Sequence[str] | None = None,
 ) -> BoardFigures:
     """Every figure of the board at ``now`` (wall clock), from the session's data (``orders``:
     the ledger's ``order_figures`` when the caller kept them since the last arrival; ``rates``:
     ``units_per_second``, kept as a ``UnitsRate``)."""
     if orders is None:
-        orders = order_figures(ledger)
+        orders = order_figures(ledger, rundown)
     if rates is None:
         rates = units_per_second(ledger, now, started_at)
     selling = set(on_sale)
@@ -477,7 +501,7 @@ def board_figures(
         gmv_by_currency=tuple(sorted(ledger.gmv_by_currency.items())),
         average_order_value=orders.average_order_value,
         products=tuple(products),
-        segments=segment_figures(ledger, orders, audience, comment_times, now, totals),
+        segments=segment_figures(ledger, orders, audience, comment_times, now, totals, rundown),
         visit_started_at=ledger.segments[-1].started_at if ledger.segments else None,
     )
 

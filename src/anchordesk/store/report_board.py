@@ -94,6 +94,7 @@ def session_board(
         stock_left=stock_left,
         deal_quotas=quotas,
         currency_of={p.sku: show.currency_of(p) for p in products} if show else None,
+        rundown=[segment.title for segment in show.rundown] if show else None,
     )
     return ReportBoard(
         figures,

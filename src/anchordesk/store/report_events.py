@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from anchordesk.show.board import planned_row
 from anchordesk.show.model import Show
 from anchordesk.show.timing import SegmentTiming, segment_timings
 from anchordesk.store.report_clock import in_era, show_clock_s
@@ -94,7 +95,16 @@ def session_timings(
         at_s = show_clock_s(event.data.get("at_s"))
         return at_s if on_show_clock and at_s is not None else event.at
 
-    changes = sorted(((_planned_row(show, e), moment(e)) for e in starts), key=lambda c: c[1])
+    # Each start counts for the row of the run sheet it was a visit of (``planned_row``): a
+    # session continued after its run sheet was reordered read the times by position alone,
+    # "1. Cup 1:30" with the mug's minute in it and "2. Mug 4:00" with the cup's four.
+    titles = [segment.title for segment in show.rundown]
+
+    def row(start: ShowEventRecord) -> int:
+        found = planned_row(titles, _int(start.data.get("index")) or 0, start.data.get("title"))
+        return -1 if found is None else found
+
+    changes = sorted(((row(e), moment(e)) for e in starts), key=lambda c: c[1])
     if on_show_clock:
         clocked = [(e.at, show_clock_s(e.data.get("at_s"))) for e in events]
         known = [(wall, at_s) for wall, at_s in clocked if at_s is not None]
@@ -117,20 +127,6 @@ def session_timings(
     return segment_timings(
         [(segment.title, float(segment.seconds)) for segment in show.rundown], changes, end
     )
-
-
-def _planned_row(show: Show, start: ShowEventRecord) -> int:
-    """The row of ``show``'s run sheet a segment start was a visit of: its index when the
-    segment there has the title it started with (or the start names none: an older file), else
-    the first segment of that title, else none (-1). A session continued after its run sheet
-    was reordered read the times by position alone: "1. Cup 1:30" with the mug's minute in it
-    and "2. Mug 4:00" with the cup's four."""
-    index = _int(start.data.get("index")) or 0
-    title = start.data.get("title")
-    rundown = show.rundown
-    if not isinstance(title, str) or (0 <= index < len(rundown) and rundown[index].title == title):
-        return index
-    return next((row for row, segment in enumerate(rundown) if segment.title == title), -1)
 
 
 def _one_show_clock(events: list[ShowEventRecord]) -> list[ShowEventRecord]:

@@ -308,3 +308,50 @@ def test_a_run_sheet_reordered_between_two_runs_keeps_each_segments_own_time(
     timings = [(t.title, format_duration(t.actual_s)) for t in build_report(path).timings]
     assert timings == [("Cup", "4:30"), ("Mug", "1:00")]
     assert restored == {0: "4:00", 1: "1:00"}
+
+
+def test_a_run_sheet_reordered_between_two_runs_keeps_each_segments_own_orders_on_the_board(
+    tmp_path: Path,
+) -> None:
+    """A mug sold while the mug was on, two cups while the cup was on; the run sheet then
+    reordered (the cup first) and the session continued: one more cup. Before: the window's
+    data board, the remote and the report's audience table merged the visits by position —
+    "Mug 2 orders" (the second run's cup in the mug's row) and "Cup 1 order"."""
+    mug_first = Show(
+        "Night", "USD", "en", (MUG, CUP), (Segment("Mug", 600, "MUG"), Segment("Cup", 300, "CUP"))
+    )
+    cup_first = Show(
+        "Night", "USD", "en", (MUG, CUP), (Segment("Cup", 300, "CUP"), Segment("Mug", 600, "MUG"))
+    )
+
+    def order(order_id: str, product: Product, units: int) -> Order:
+        line = OrderLine(product.sku, units, product.price)
+        return Order("json", order_id, "USD", line.amount, (line,), customer=order_id)
+
+    async def first_run() -> None:
+        options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+        plan = LiveShowPlan(show=mug_first, sessions_dir=tmp_path, first_session_path=path)
+        live = build_live_show(options, plan, switched=True)
+        try:
+            live.begin_session(SessionMode.REHEARSAL)
+            assert live.session is not None and live.session.runtime is not None
+            live.session.ingest([order("A", MUG, 1)])
+            live.session.runtime.next_segment()
+            live.session.ingest([order("B", CUP, 2)])
+        finally:
+            await live.close()
+
+    path = tmp_path / "night.adsession"
+    asyncio.run(first_run())
+    board, state = asyncio.run(_run(cup_first, path, [order("C", CUP, 1)]))
+
+    report = build_report(path)
+    assert report.board is not None
+
+    def rows(segments: Any) -> list[tuple[int, str, int, int]]:
+        return [(s.index, s.title, s.orders, s.units) for s in segments]
+
+    assert rows(report.board.figures.segments) == [(0, "Cup", 2, 3), (1, "Mug", 1, 1)]
+    assert rows(board.segments) == rows(report.board.figures.segments)
+    remote = [(s["index"], s["title"], s["orders"]) for s in state["board"]["segments"]]
+    assert remote == [(0, "Cup", 2), (1, "Mug", 1)]
