@@ -186,8 +186,8 @@ class OrderFigures:
 
     buyers: int
     average_order_value: tuple[tuple[str, Decimal], ...]
-    # By the run sheet's index of the segment (its visits together): (buyers, GMV per currency).
-    segments: Mapping[int, tuple[int, tuple[tuple[str, Decimal], ...]]]
+    # By the segment's row (``row_key``: its visits together): (buyers, GMV per currency).
+    segments: Mapping[RowKey, tuple[int, tuple[tuple[str, Decimal], ...]]]
 
 
 def planned_row(rundown: Sequence[str] | None, index: int, title: object) -> int | None:
@@ -201,6 +201,22 @@ def planned_row(rundown: Sequence[str] | None, index: int, title: object) -> int
     if 0 <= index < len(rundown) and rundown[index] == title:
         return index
     return next((row for row, planned in enumerate(rundown) if planned == title), None)
+
+
+#: A board row: the run sheet's index of the segment, or (index, title) of one no longer in
+#: the run sheet (a session continued after the segment was taken out of it).
+RowKey = int | tuple[int, str]
+
+
+def row_key(rundown: Sequence[str] | None, segment: SegmentSales) -> RowKey:
+    """The board row of a visit of ``segment``: its run-sheet row, or a row of its own."""
+    row = planned_row(rundown, segment.index, segment.title)
+    return (segment.index, segment.title) if row is None else row
+
+
+def _row_order(key: RowKey) -> tuple[int, int, str]:
+    """The run sheet's rows in order, then those no longer in it."""
+    return (0, key, "") if isinstance(key, int) else (1, key[0], key[1])
 
 
 def order_figures(ledger: Ledger, rundown: Sequence[str] | None = None) -> OrderFigures:
@@ -221,16 +237,12 @@ class OrderTally:
     def _reset(self, ledger: Ledger | None, key: tuple[int, int]) -> None:
         self._ledger, self._key, self._read = ledger, key, 0
         segments = ledger.segments if ledger is not None else []
-        self._index_of = {
-            id(segment): row
-            for segment in segments
-            if (row := planned_row(self.rundown, segment.index, segment.title)) is not None
-        }
+        self._index_of = {id(segment): row_key(self.rundown, segment) for segment in segments}
         self._buyers: set[tuple[str, str]] = set()
         self._gmv: dict[str, Decimal] = {}
         self._counting: dict[str, int] = {}
-        self._segment_buyers: dict[int, set[tuple[str, str]]] = {}
-        self._segment_gmv: dict[int, dict[str, Decimal]] = {}
+        self._segment_buyers: dict[RowKey, set[tuple[str, str]]] = {}
+        self._segment_gmv: dict[RowKey, dict[str, Decimal]] = {}
 
     def figures(self, ledger: Ledger) -> OrderFigures:
         kept_orders = ledger.kept_orders()
@@ -358,26 +370,25 @@ def segment_figures(
     segment gone back to is one row, not one more: a stream deck's buttons pressed back and
     forth grew the list, sent to each phone every second, without bound); ``end`` closes the
     visit still running."""
-    visits: dict[int, list[tuple[SegmentSales, float, float]]] = {}
+    visits: dict[RowKey, list[tuple[SegmentSales, float, float]]] = {}
     for number, segment in enumerate(ledger.segments):
         stop = segment.ended_at if segment.ended_at is not None else end
         nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None
         comments_end = nxt if nxt is not None else max(stop, end)
-        row = planned_row(rundown, segment.index, segment.title)
-        if row is not None:
-            visits.setdefault(row, []).append((segment, stop, comments_end))
+        visits.setdefault(row_key(rundown, segment), []).append((segment, stop, comments_end))
     result = []
-    for index in sorted(visits):
-        runs = visits[index]
+    for key in sorted(visits, key=_row_order):
+        runs = visits[key]
         first, last = runs[0][0], runs[-1][0]
         each = [audience.between(visit.started_at, stop) for visit, stop, _ in runs]
-        buyers, gmv = orders.segments.get(index, (0, ()))
+        buyers, gmv = orders.segments.get(key, (0, ()))
+        title = first.title
+        if isinstance(key, int) and rundown is not None and 0 <= key < len(rundown):
+            title = rundown[key]  # the run sheet's (a visit kept by an older file names none)
         result.append(
             SegmentFigures(
-                index=index,
-                title=rundown[index]
-                if rundown is not None and 0 <= index < len(rundown)
-                else first.title,
+                index=key if isinstance(key, int) else key[0],
+                title=title,
                 sku=first.sku,
                 started_at=first.started_at,
                 ended_at=last.ended_at,

@@ -355,3 +355,39 @@ def test_a_run_sheet_reordered_between_two_runs_keeps_each_segments_own_orders_o
     assert rows(board.segments) == rows(report.board.figures.segments)
     remote = [(s["index"], s["title"], s["orders"]) for s in state["board"]["segments"]]
     assert remote == [(0, "Cup", 2), (1, "Mug", 1)]
+
+
+def test_a_segment_taken_out_of_the_run_sheet_keeps_its_row_on_the_board(tmp_path: Path) -> None:
+    """(A guard of the rule above, not a finding.) The cup's segment sold two cups, then was
+    taken out of the run sheet before the session continued: its row stays on the board, live
+    and in the report, under its own title, after the run sheet's rows."""
+    first_show = Show(
+        "Night", "USD", "en", (MUG, CUP), (Segment("Mug", 600, "MUG"), Segment("Cup", 300, "CUP"))
+    )
+    cups = Order("json", "B", "USD", Decimal("20.00"), (OrderLine("CUP", 2, CUP.price),))
+
+    async def first_run() -> None:
+        options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+        plan = LiveShowPlan(show=first_show, sessions_dir=tmp_path, first_session_path=path)
+        live = build_live_show(options, plan, switched=True)
+        try:
+            live.begin_session(SessionMode.REHEARSAL)
+            assert live.session is not None and live.session.runtime is not None
+            live.session.runtime.next_segment()
+            live.session.ingest([cups])
+        finally:
+            await live.close()
+
+    path = tmp_path / "night.adsession"
+    asyncio.run(first_run())
+    mug_only = Show("Night", "USD", "en", (MUG, CUP), (Segment("Mug", 600, "MUG"),))
+    board, state = asyncio.run(_run(mug_only, path, []))
+    report = build_report(path)
+    assert report.board is not None
+    rows = [(s.index, s.title, s.orders, s.units) for s in report.board.figures.segments]
+    assert rows == [(0, "Mug", 0, 0), (1, "Cup", 1, 2)]
+    assert [(s.index, s.title, s.orders, s.units) for s in board.segments] == rows
+    assert [(s["index"], s["title"]) for s in state["board"]["segments"]] == [
+        (0, "Mug"),
+        (1, "Cup"),
+    ]
