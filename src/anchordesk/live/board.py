@@ -21,6 +21,7 @@ from anchordesk.show.board import (
     BoardFigures,
     OrderFigures,
     OrderTally,
+    RunSheet,
     UnitsRate,
     board_figures,
 )
@@ -86,12 +87,12 @@ class SessionBoard:
         self._orders_at = 0.0
         self._tally = OrderTally()  # the orders' figures, read anew only since the last
         self._rates = UnitsRate()  # each product's recent sales rate, as a sliding window
-        # The run sheet's titles: each segment's visits in its row (show/board.planned_row).
-        self.rundown: tuple[str, ...] | None = None
+        # The run sheet's titles: each segment's visits in its row (show/board.RunSheet).
+        self.rundown: RunSheet | None = None
 
     def follow_rundown(self, titles: Sequence[str]) -> None:
         """The run sheet of the show this session runs (its segments' titles, in order)."""
-        self.rundown = tuple(titles)
+        self.rundown = RunSheet(titles)
         self._tally = OrderTally(self.rundown)
         self._orders = None
         self._cache = None

@@ -190,17 +190,27 @@ class OrderFigures:
     segments: Mapping[RowKey, tuple[int, tuple[tuple[str, Decimal], ...]]]
 
 
-def planned_row(rundown: Sequence[str] | None, index: int, title: object) -> int | None:
-    """The row of the run sheet (``rundown``: its segments' titles) a visit of segment
-    ``index`` titled ``title`` belongs to: its index when the segment there has that title (or
-    no run sheet or no title is known: an older file), else the first segment of that title,
-    else none. A session continued after its run sheet was reordered merged the visits by
-    position alone: the second run's cup in the first run's mug row ("Mug 2 orders")."""
-    if rundown is None or not isinstance(title, str) or not title:
-        return index
-    if 0 <= index < len(rundown) and rundown[index] == title:
-        return index
-    return next((row for row, planned in enumerate(rundown) if planned == title), None)
+class RunSheet:
+    """A run sheet's segment titles, in order: which row a segment's visit belongs to
+    (``row``), the first row of each title found at once (a show at the limits has 20,000)."""
+
+    def __init__(self, titles: Iterable[str]) -> None:
+        self.titles = tuple(titles)
+        self._first: dict[str, int] = {}
+        for row, title in enumerate(self.titles):
+            self._first.setdefault(title, row)
+
+    def row(self, index: int, title: object) -> int | None:
+        """The row a visit of segment ``index`` titled ``title`` belongs to: its index when
+        the segment there has that title (or the visit names none: an older file), else the
+        first segment of that title, else none. A session continued after its run sheet was
+        reordered merged the visits by position alone: the second run's cup in the first run's
+        mug row ("Mug 2 orders"), and the report's timing "Cup 1:30" with the mug's minute."""
+        if not isinstance(title, str) or not title:
+            return index
+        if 0 <= index < len(self.titles) and self.titles[index] == title:
+            return index
+        return self._first.get(title)
 
 
 #: A board row: the run sheet's index of the segment, or (index, title) of one no longer in
@@ -208,9 +218,10 @@ def planned_row(rundown: Sequence[str] | None, index: int, title: object) -> int
 RowKey = int | tuple[int, str]
 
 
-def row_key(rundown: Sequence[str] | None, segment: SegmentSales) -> RowKey:
-    """The board row of a visit of ``segment``: its run-sheet row, or a row of its own."""
-    row = planned_row(rundown, segment.index, segment.title)
+def row_key(rundown: RunSheet | None, segment: SegmentSales) -> RowKey:
+    """The board row of a visit of ``segment``: its run-sheet row (by index without a run
+    sheet), or a row of its own."""
+    row = segment.index if rundown is None else rundown.row(segment.index, segment.title)
     return (segment.index, segment.title) if row is None else row
 
 
@@ -219,7 +230,7 @@ def _row_order(key: RowKey) -> tuple[int, int, str]:
     return (0, key, "") if isinstance(key, int) else (1, key[0], key[1])
 
 
-def order_figures(ledger: Ledger, rundown: Sequence[str] | None = None) -> OrderFigures:
+def order_figures(ledger: Ledger, rundown: RunSheet | None = None) -> OrderFigures:
     """One pass over the orders (each order's ``left`` is worked out once)."""
     return OrderTally(rundown).figures(ledger)
 
@@ -230,8 +241,8 @@ class OrderTally:
     third of a second of the loop each time), and all again when an update (a cancellation,
     a refund: an order's ``left``) or a new segment came, or the ledger is another one."""
 
-    def __init__(self, rundown: Sequence[str] | None = None) -> None:
-        self.rundown = rundown  # the run sheet's titles (``planned_row``); None: by index
+    def __init__(self, rundown: RunSheet | None = None) -> None:
+        self.rundown = rundown  # the segments' rows (``row_key``); None: by index
         self._reset(None, (0, 0))
 
     def _reset(self, ledger: Ledger | None, key: tuple[int, int]) -> None:
@@ -364,7 +375,7 @@ def segment_figures(
     comment_times: Sequence[float],
     end: float,
     deal_totals: Mapping[str, int | None],
-    rundown: Sequence[str] | None = None,
+    rundown: RunSheet | None = None,
 ) -> tuple[SegmentFigures, ...]:
     """Each segment of the run sheet that ran, in run-sheet order, its visits together (a
     segment gone back to is one row, not one more: a stream deck's buttons pressed back and
@@ -383,8 +394,8 @@ def segment_figures(
         each = [audience.between(visit.started_at, stop) for visit, stop, _ in runs]
         buyers, gmv = orders.segments.get(key, (0, ()))
         title = first.title
-        if isinstance(key, int) and rundown is not None and 0 <= key < len(rundown):
-            title = rundown[key]  # the run sheet's (a visit kept by an older file names none)
+        if isinstance(key, int) and rundown is not None and 0 <= key < len(rundown.titles):
+            title = rundown.titles[key]  # the run sheet's (an older file's visit names none)
         result.append(
             SegmentFigures(
                 index=key if isinstance(key, int) else key[0],
@@ -459,7 +470,7 @@ def board_figures(
     currency_of: Mapping[str, str] | None = None,
     orders: OrderFigures | None = None,
     rates: Mapping[str, float] | None = None,
-    rundown: Sequence[str] | None = None,
+    rundown: RunSheet | None = None,
 ) -> BoardFigures:
     """Every figure of the board at ``now`` (wall clock), from the session's data (``orders``:
     the ledger's ``order_figures`` when the caller kept them since the last arrival; ``rates``:

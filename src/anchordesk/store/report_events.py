@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from anchordesk.show.board import planned_row
+from anchordesk.show.board import RunSheet
 from anchordesk.show.model import Show
 from anchordesk.show.timing import SegmentTiming, segment_timings
 from anchordesk.store.report_clock import in_era, show_clock_s
@@ -95,13 +95,13 @@ def session_timings(
         at_s = show_clock_s(event.data.get("at_s"))
         return at_s if on_show_clock and at_s is not None else event.at
 
-    # Each start counts for the row of the run sheet it was a visit of (``planned_row``): a
+    # Each start counts for the row of the run sheet it was a visit of (``RunSheet.row``): a
     # session continued after its run sheet was reordered read the times by position alone,
     # "1. Cup 1:30" with the mug's minute in it and "2. Mug 4:00" with the cup's four.
-    titles = [segment.title for segment in show.rundown]
+    rows = RunSheet(segment.title for segment in show.rundown)
 
     def row(start: ShowEventRecord) -> int:
-        found = planned_row(titles, _int(start.data.get("index")) or 0, start.data.get("title"))
+        found = rows.row(_int(start.data.get("index")) or 0, start.data.get("title"))
         return -1 if found is None else found
 
     changes = sorted(((row(e), moment(e)) for e in starts), key=lambda c: c[1])
