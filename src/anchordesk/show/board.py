@@ -381,17 +381,26 @@ def segment_figures(
     segment gone back to is one row, not one more: a stream deck's buttons pressed back and
     forth grew the list, sent to each phone every second, without bound); ``end`` closes the
     visit still running."""
-    visits: dict[RowKey, list[tuple[SegmentSales, float, float]]] = {}
+    # (visit, when it stopped, its comments from, until): a comment kept between two visits
+    # counts in the one before, but one kept between two runs of the session (the show
+    # stopped, then continued) in the next run's first, as an order is (the ledger).
+    visits: dict[RowKey, list[tuple[SegmentSales, float, float, float]]] = {}
+    gap_from: float | None = None  # a finished run's end: the next visit's comments from there
     for number, segment in enumerate(ledger.segments):
         stop = segment.ended_at if segment.ended_at is not None else end
         nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None
-        comments_end = nxt if nxt is not None else max(stop, end)
-        visits.setdefault(row_key(rundown, segment), []).append((segment, stop, comments_end))
+        since = segment.started_at if gap_from is None else min(gap_from, segment.started_at)
+        gap_from = None
+        if nxt is not None and ledger.ends_a_run(number):
+            until = gap_from = stop
+        else:
+            until = nxt if nxt is not None else max(stop, end)
+        visits.setdefault(row_key(rundown, segment), []).append((segment, stop, since, until))
     result = []
     for key in sorted(visits, key=_row_order):
         runs = visits[key]
         first, last = runs[0][0], runs[-1][0]
-        each = [audience.between(visit.started_at, stop) for visit, stop, _ in runs]
+        each = [audience.between(visit.started_at, stop) for visit, stop, _, _ in runs]
         buyers, gmv = orders.segments.get(key, (0, ()))
         title = first.title
         if isinstance(key, int) and rundown is not None and 0 <= key < len(rundown.titles):
@@ -407,16 +416,15 @@ def segment_figures(
                 viewers_end=audience.at(runs[-1][1]),
                 viewers_peak=max((total for points in each for _, total in points), default=None),
                 comments=sum(
-                    _count_between(comment_times, visit.started_at, comments_end)
-                    for visit, _, comments_end in runs
+                    _count_between(comment_times, since, until) for _, _, since, until in runs
                 ),
-                orders=sum(visit.orders for visit, _, _ in runs),
+                orders=sum(visit.orders for visit, _, _, _ in runs),
                 buyers=buyers,
-                units=sum(visit.units for visit, _, _ in runs),
+                units=sum(visit.units for visit, _, _, _ in runs),
                 gmv_by_currency=gmv,
                 deals=tuple(
                     deal
-                    for visit, stop, _ in runs
+                    for visit, stop, _, _ in runs
                     for deal in _deals_in(ledger, visit, stop, deal_totals)
                 ),
             )

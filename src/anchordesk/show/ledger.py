@@ -309,6 +309,11 @@ class Ledger:
         # replay put it in the first: "Mug 0 orders" live, "Mug 5 orders" in the report.
         return self.segments[0] if self.segments else None
 
+    def ends_a_run(self, position: int) -> bool:
+        """Whether ``segments[position]`` was the last of a run that finished (a session
+        continued with --session starts another run after it)."""
+        return position in self._run_ends
+
     def _close_segment(self, at: float) -> None:
         if self.segments and self.segments[-1].ended_at is None:
             self.segments[-1].ended_at = at

@@ -391,3 +391,40 @@ def test_a_segment_taken_out_of_the_run_sheet_keeps_its_row_on_the_board(tmp_pat
         (0, "Mug"),
         (1, "Cup"),
     ]
+
+
+def test_comments_of_the_break_between_two_runs_count_where_its_orders_count(
+    tmp_path: Path,
+) -> None:
+    """A show of the cup, then the mug, stopped; the session continued (on the cup again) and
+    the feeds' first poll brought what came in the break: a comment and an order. Before: the
+    board (live and in the report) counted the order in the second run's cup visit and the
+    comment in the first run's mug, which had ended before either came ("Mug: 1 comment, 0
+    orders", "Cup: 0 comments, 1 order")."""
+    from anchordesk.show.feed_items import Comment
+
+    show = Show(
+        "Night", "USD", "en", (MUG, CUP), (Segment("Cup", 300, "CUP"), Segment("Mug", 600, "MUG"))
+    )
+
+    async def first_run() -> None:
+        options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+        plan = LiveShowPlan(show=show, sessions_dir=tmp_path, first_session_path=path)
+        live = build_live_show(options, plan, switched=True)
+        try:
+            live.begin_session(SessionMode.REHEARSAL)
+            assert live.session is not None and live.session.runtime is not None
+            live.session.runtime.next_segment()
+        finally:
+            await live.close()
+
+    path = tmp_path / "night.adsession"
+    asyncio.run(first_run())
+    cup = Order("json", "A", "USD", CUP.price, (OrderLine("CUP", 1, CUP.price),), customer="amy")
+    hello = Comment("json", "c-1", "amy", "is the cup still there?")
+    board, _ = asyncio.run(_run(show, path, [hello, cup]))
+    report = build_report(path)
+    assert report.board is not None
+    rows = [(s.title, s.comments, s.orders) for s in report.board.figures.segments]
+    assert rows == [("Cup", 1, 1), ("Mug", 0, 0)]
+    assert [(s.title, s.comments, s.orders) for s in board.segments] == rows
