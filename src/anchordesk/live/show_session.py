@@ -349,10 +349,9 @@ class ShowSession:
         if last_alive is not None:
             self._keep_last_heard(last_alive)
             heard.append(last_alive.at)
-        if heard:
-            self._end_interrupted_deals(max(heard))
+        interrupted = self._end_interrupted_deals(max(heard)) if heard else []
         if show is not None:
-            self._restore_segment_seconds(show, events, last_alive, max(heard, default=None))
+            self._restore_segment_seconds(show, events, last_alive, interrupted)
         if self.runtime is not None:
             # Deals started by hand are "deal-N" in each run: this run's go on from the file's,
             # or a "deal-1" of each run shared one quota on the board and in the report.
@@ -376,20 +375,25 @@ class ShowSession:
         show: Show,
         events: Sequence[ShowEventRecord],
         last_alive: Heartbeat | None,
-        last_heard: float | None,
+        interrupted: Sequence[ShowEventRecord],
     ) -> None:
-        """The time the runs before spent in each segment, as the report's timing table counts
-        it (each run until it was last heard of): the run sheet and the remote's segment clock
-        go on from it. They counted this run's time only: "Mug 0:30" and the cup "not reached"
-        on screen, "Mug 1:30" and "Cup 4:00" in the report of the same file."""
+        """The time the runs before spent in each segment, as the report's timing table will
+        count it once this run is in the file too (each run until it was last heard of, on the
+        report's steady clock): the run sheet and the remote's segment clock go on from it.
+        They counted this run's time only: "Mug 0:30" and the cup "not reached" on screen,
+        "Mug 1:30" and "Cup 4:00" in the report of the same file. This run's start is read as
+        the report will read it: a segment start of no row of the run sheet."""
         played = list(events)
         if last_alive is not None:
             played.append(_last_heard_record(last_alive, self._event_run))
-        # On the report's clock: a wall-clock step mid-show taken out (store/report_clock).
+        played += interrupted  # kept as the killed run's last rows, in this order
+        now = self._wall_clock()
+        for kind, data in (("show_started", {}), ("segment_started", {"index": -1})):
+            record_data: dict[str, object] = {"kind": kind, "at_s": 0.0, **data}
+            played.append(ShowEventRecord(f"this-run:{kind}", kind, now, record_data))
         clock = SteadyClock(played)
         played = restore_missing_segment_starts(clock.events(played), show)
-        ended = None if last_heard is None else clock.times([last_heard])[0]
-        timings = session_timings(show, played, ended)
+        timings = session_timings(show, played, None)
         self.segment_seconds = {t.index: t.actual_s for t in timings if t.visited}
 
     def _keep_last_heard(self, beat: Heartbeat) -> None:
@@ -422,7 +426,7 @@ class ShowSession:
 
         self.writer.call(keep)
 
-    def _end_interrupted_deals(self, last_heard: float) -> None:
+    def _end_interrupted_deals(self, last_heard: float) -> list[ShowEventRecord]:
         """The deals the file holds as live died with the run that kept them (killed, or a
         power cut): each ends, reason "interrupted", when that run was last heard of (its last
         row). Left open, the report said "still running at the end" of a deal the screen and
@@ -443,11 +447,12 @@ class ShowSession:
             for deal in self.ledger.live_deals()
         ]
         if not records:
-            return
+            return records
         self.writer.submit_show_events(records)
         for record in records:
             self.ledger.apply_event(record.kind, record.data, record.at)
         log.info("session %s: %d deal(s) cut off by the run before ended", self.path, len(records))
+        return records
 
     def _carry_stock_over(self, runtime: ShowRuntime) -> None:
         """The stock on screen goes on from the report's count of the file (the ledger just
