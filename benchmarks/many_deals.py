@@ -1,14 +1,15 @@
-"""The window with many flash deals running at once (round 34, board34).
+"""The window with many flash deals running at once (round 34, board34; round 35, board35).
 
     .venv/bin/python benchmarks/many_deals.py [--deals 300 500] [--polls 20]
 
 The real window (offscreen, 1366x768) on a show of N products with the small test picture:
 every product gets a deal (``controller.start_deal``, as the form's button does), each start
 followed by the event loop's turn, then the show is polled as the controller's timer does
-(``poll_show`` + ``processEvents``). Printed per N: the time to start the N deals, a poll's
-p50 / max, the running deals' rows written per poll, and the widgets and layouts left in the
-running-deals box after every deal is stopped. Not a timed test: figures to compare (note the
-load average printed with them).
+(``poll_show`` + ``processEvents``). Printed per N: the time to start the N deals, the product
+and deal views the snapshots made per start (work, not time), a poll's p50 / max, the running
+deals' rows written per poll, and the widgets and layouts left in the running-deals box after
+every deal is stopped. Not a timed test: figures to compare (note the load average printed
+with them).
 """
 
 from __future__ import annotations
@@ -18,16 +19,34 @@ import cProfile
 import os
 import pstats
 import statistics
-import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from window_parts import application, control_room, products_show
+
+
+def _count_views(made: dict[str, int]) -> Callable[[], None]:
+    """Count the product and deal views made from now on into ``made``; returns the undo."""
+    from anchordesk.live.snapshot import DealView, ProductView
+
+    originals = {"products": ProductView.__init__, "deals": DealView.__init__}
+
+    def counting(kind: str) -> Any:
+        def init(self: Any, *args: Any, **kw: Any) -> None:
+            made[kind] += 1
+            originals[kind](self, *args, **kw)
+
+        return init
+
+    ProductView.__init__ = counting("products")  # type: ignore[method-assign]
+    DealView.__init__ = counting("deals")  # type: ignore[method-assign]
+
+    def restore() -> None:
+        ProductView.__init__ = originals["products"]  # type: ignore[method-assign]
+        DealView.__init__ = originals["deals"]  # type: ignore[method-assign]
+
+    return restore
 
 
 def main() -> int:
@@ -37,40 +56,21 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="profile the starts")
     args = parser.parse_args()
 
-    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
-    from PySide6.QtWidgets import QApplication, QLabel, QWidget
-    from tests.ui.conftest import small_controller
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QLabel, QWidget
 
-    from anchordesk.live.settings import Settings
-    from anchordesk.show.model import Product, Segment, Show
-    from anchordesk.ui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = application()
     for count in args.deals:
-        executor = ThreadPoolExecutor(3, "bench")
-        controller = small_controller(Settings(record=False, record_asked=True), executor)
-        with tempfile.TemporaryDirectory() as folder:
-            window = MainWindow(
-                controller, QSettings(str(Path(folder) / "w.ini"), QSettings.Format.IniFormat)
-            )
-            window.resize(1366, 768)
-            window.show()
-            show = Show(
-                title="Many deals",
-                currency="USD",
-                language="en",
-                products=tuple(
-                    Product(f"P{i}", f"Product {i}", Decimal("19.99"), 1000) for i in range(count)
-                ),
-                rundown=(Segment("All", 3600, None, ""),),
-            )
-            controller.start_with_show(show)
+        with control_room(app) as (window, controller):
+            controller.start_with_show(products_show("Many deals", count))
             deadline = time.monotonic() + 60
             while controller.live is None and time.monotonic() < deadline:
                 app.processEvents()
             controller.poll_show()
             app.processEvents()
             panel = window.findChild(QWidget, "products")
+            made = {"products": 0, "deals": 0}
+            restore = _count_views(made)
             began = time.perf_counter()
             profile = cProfile.Profile() if args.profile else None
             if profile:
@@ -84,6 +84,7 @@ def main() -> int:
             controller.poll_show()
             app.processEvents()
             start_s = time.perf_counter() - began
+            restore()
             writes = [0]
 
             def running_labels(panel: QWidget = panel) -> set[QLabel]:
@@ -91,14 +92,14 @@ def main() -> int:
 
             original = QLabel.setText
 
-            def counting(
+            def written(
                 label: QLabel, text: str, writes: list[int] = writes, original: object = original
             ) -> None:
                 if label in running_labels():
                     writes[0] += 1
                 original(label, text)  # type: ignore[operator]
 
-            QLabel.setText = counting  # type: ignore[method-assign]
+            QLabel.setText = written  # type: ignore[method-assign]
             polls = []
             for _ in range(args.polls):
                 began = time.perf_counter()
@@ -117,18 +118,14 @@ def main() -> int:
             left_widgets = len(box.findChildren(QWidget))
             left_layouts = panel._running.count()  # type: ignore[union-attr]
             print(
-                f"{count} deals: start {start_s:.1f} s; poll p50 {statistics.median(polls):.3f} s"
-                f" max {max(polls):.3f} s; rows shown {shown}, rows written per poll"
-                f" {writes[0] / args.polls:.1f}; after stopping all: {left_widgets} widgets,"
-                f" {left_layouts} layout items left; load {os.getloadavg()[0]:.1f}",
+                f"{count} deals: start {start_s:.1f} s (views made per start: products"
+                f" {made['products'] / count:.1f}, deals {made['deals'] / count:.1f});"
+                f" poll p50 {statistics.median(polls):.3f} s max {max(polls):.3f} s; rows shown"
+                f" {shown}, rows written per poll {writes[0] / args.polls:.1f}; after stopping"
+                f" all: {left_widgets} widgets, {left_layouts} layout items left;"
+                f" load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
-            window._quitting = True  # type: ignore[attr-defined]
-            controller.shutdown()
-            window.close()
-            window.deleteLater()
-            app.processEvents()
-        executor.shutdown(wait=True, cancel_futures=True)
     return 0
 
 

@@ -5,7 +5,8 @@
 The real window (offscreen, 1366x768) with the small test picture opens a show of N products
 and 2N segments (``controller.start_with_show``): printed, the time until the session has
 started and the first turn of the event loop after it (the window frozen meanwhile), the time
-of one poll after that, and of a resize that changes the product list's columns. Not a timed
+of one poll after that, of a resize that changes the product list's columns, and of a deal's
+start (the command and the window's refresh). Not a timed
 test: figures to compare (note the load average printed with them).
 """
 
@@ -13,16 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import tempfile
+import statistics
 import time
-from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from window_parts import application, control_room, products_show
 
 
 def main() -> int:
@@ -30,38 +25,10 @@ def main() -> int:
     parser.add_argument("--products", type=int, nargs="+", default=[2000, 5000])
     args = parser.parse_args()
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-    from tests.ui.conftest import small_controller
-
-    from anchordesk.live.settings import Settings
-    from anchordesk.show.model import Product, Segment, Show
-    from anchordesk.ui import i18n
-    from anchordesk.ui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv)
-    i18n.install(app, "en")  # type: ignore[arg-type]
+    app = application()
     for count in args.products:
-        executor = ThreadPoolExecutor(3, "bench")
-        controller = small_controller(Settings(record=False, record_asked=True), executor)
-        with tempfile.TemporaryDirectory() as folder:
-            window = MainWindow(
-                controller, QSettings(str(Path(folder) / "w.ini"), QSettings.Format.IniFormat)
-            )
-            window.resize(1366, 768)
-            window.show()
-            app.processEvents()
-            show = Show(
-                title="Big show",
-                currency="USD",
-                language="en",
-                products=tuple(
-                    Product(f"P{i}", f"Product {i}", Decimal("19.99"), 1000) for i in range(count)
-                ),
-                rundown=tuple(
-                    Segment(f"Segment {i}", 60, f"P{i // 2}", "") for i in range(2 * count)
-                ),
-            )
+        with control_room(app) as (window, controller):
+            show = products_show("Big show", count, segments=2 * count)
             began = time.perf_counter()
             controller.start_with_show(show)
             while controller.live is None or controller.show_state.title != "Big show":
@@ -78,17 +45,18 @@ def main() -> int:
             window.products.resize(window.products.width() + 240, window.products.height())
             app.processEvents()
             resize_s = time.perf_counter() - began
+            starts = []
+            for i in range(5):  # a deal's start, as the form's button: a command and a refresh
+                began = time.perf_counter()
+                controller.start_deal(f"P{i}", "9.99", 600, 10)
+                app.processEvents()
+                starts.append(time.perf_counter() - began)
             print(
                 f"{count} products: opened in {open_s:.1f} s; a poll {poll_s:.2f} s; a resize"
-                f" of the products panel {resize_s:.2f} s; load {os.getloadavg()[0]:.1f}",
+                f" of the products panel {resize_s:.2f} s; a deal's start (p50 of 5)"
+                f" {statistics.median(starts):.3f} s; load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
-            window._quitting = True  # type: ignore[attr-defined]
-            controller.shutdown()
-            window.close()
-            window.deleteLater()
-            app.processEvents()
-        executor.shutdown(wait=True, cancel_futures=True)
     return 0
 
 

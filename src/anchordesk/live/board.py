@@ -13,17 +13,21 @@ import bisect
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from anchordesk.live.snapshot import DealView, ProductView, SegmentView
+from anchordesk.live.snapshot import DealView, SegmentView
+from anchordesk.live.snapshot_parts import ProductTable
 from anchordesk.show.board import (
     AudienceCurve,
     BoardFigures,
     OrderFigures,
     OrderTally,
+    ProductFigures,
     RunSheet,
     UnitsRate,
     board_figures,
+    product_figures,
 )
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
@@ -87,6 +91,10 @@ class SessionBoard:
         self._orders_at = 0.0
         self._tally = OrderTally()  # the orders' figures, read anew only since the last
         self._rates = UnitsRate()  # each product's recent sales rate, as a sliding window
+        # The products' rows of the last figures, with what they were made from: a deal's
+        # start changes one product's "on sale" and made every product's row again (10,000
+        # in a show at the limits, at each start).
+        self._products: _KeptProducts | None = None
         # The run sheet's titles: each segment's visits in its row (show/board.RunSheet).
         self.rundown: RunSheet | None = None
 
@@ -182,11 +190,15 @@ class SessionBoard:
             len(ledger.updates),
             len(ledger.segments),
             ledger.segments[-1].ended_at if ledger.segments else None,
-            tuple((deal.units, deal.ended_at) for deal in ledger.deals),
+            # A deal's units change with the orders and updates above; its end, here.
+            len(ledger.deals),
+            ledger.deal_changes,
             len(self.comment_times),
             len(self.audience.times),
             selling,
-            tuple(sorted(stock_left.items())),
+            # The mapping itself: the same object while no stock moved (compared at once),
+            # not its items sorted at every snapshot (10,000 products: at each poll).
+            stock_left,
             int(now / REFRESH_S),
         )
         if self._cache is not None and self._cache[0] == key:
@@ -205,6 +217,12 @@ class SessionBoard:
         ):
             kept = self._orders = (orders_key, self._tally.figures(ledger))
             self._orders_at = now
+        rates = self._rates.per_second(ledger, now, self.started_at)
+        made_from = (ledger, ledger.orders, len(ledger.updates), stock_left, currency_of, rates)
+        products = self._products.rows(made_from, selling) if self._products else None
+        if products is None:
+            products = product_figures(ledger, stock_left, selling, currency_of, rates)
+            self._products = _KeptProducts(made_from, selling, products)
         figures = board_figures(
             ledger,
             self.audience,
@@ -216,7 +234,8 @@ class SessionBoard:
             deal_quotas=self.deal_quotas,
             currency_of=currency_of,
             orders=kept[1],
-            rates=self._rates.per_second(ledger, now, self.started_at),
+            rates=rates,
+            products=products,
             rundown=self.rundown,
         )
         self._cache = (key, figures)
@@ -265,6 +284,42 @@ class SessionBoard:
         return self.audience.between(now - window_s, now)
 
 
+class _KeptProducts:
+    """The board's product rows and what they were made from (the ledger and its counts, the
+    stock, the currencies and the sales rates): while these are the same, the rows are the
+    same but for the products that came on or went off sale, made again alone."""
+
+    def __init__(
+        self,
+        made_from: tuple[object, ...],
+        selling: Iterable[str],
+        rows: tuple[ProductFigures, ...],
+    ) -> None:
+        self._made_from = made_from
+        self._selling = set(selling)
+        self._rows = rows
+        self._places = {row.sku: place for place, row in enumerate(rows)}
+
+    def rows(
+        self, made_from: tuple[object, ...], selling: Iterable[str]
+    ) -> tuple[ProductFigures, ...] | None:
+        """The rows for ``made_from`` and ``selling``; None when they must all be made."""
+        if len(made_from) != len(self._made_from) or any(
+            new is not old and new != old
+            for new, old in zip(made_from, self._made_from, strict=True)
+        ):
+            return None
+        now_selling = set(selling)
+        if now_selling != self._selling:
+            rows = list(self._rows)
+            for sku in now_selling ^ self._selling:
+                place = self._places.get(sku)
+                if place is not None:
+                    rows[place] = replace(rows[place], on_sale=sku in now_selling)
+            self._rows, self._selling = tuple(rows), now_selling
+        return self._rows
+
+
 def deal_situations(deals: Iterable[DealView]) -> tuple[DealSituation, ...]:
     """The snapshot's live deals (``DealView``) as the prompt rules read them."""
     return tuple(
@@ -278,7 +333,7 @@ def board_now(
     board: SessionBoard,
     read_ledger: Callable[[Callable[[Ledger], object]], object],
     now: float,
-    products: Sequence[ProductView],
+    products: ProductTable,
     deals: Sequence[DealView],
     segment: SegmentView | None,
     on_screen_sku: str | None,
@@ -286,11 +341,11 @@ def board_now(
     ended: bool,
 ) -> tuple[BoardFigures, tuple[Prompt, ...]]:
     """The board's figures at ``now`` and the prompts on the board (none once ended)."""
-    stock_left = {p.sku: p.stock_left for p in products}
+    stock_left = products.stock_left
     on_sale = {d.sku for d in deals if d.is_live}
     if on_screen_sku:
         on_sale.add(on_screen_sku)
-    currency_of = {p.sku: p.currency for p in products}
+    currency_of = products.currency_of
     figures = read_ledger(
         lambda ledger: board.figures(
             ledger, now, stock_left=stock_left, on_sale=on_sale, currency_of=currency_of
@@ -299,7 +354,7 @@ def board_now(
     assert isinstance(figures, BoardFigures)
     if ended:
         return figures, ()
-    product = next((p for p in products if p.sku == on_screen_sku), None)
+    product = products.product(on_screen_sku)
     selling = figures.product(on_screen_sku)
     inputs = PromptInputs(
         now=now,

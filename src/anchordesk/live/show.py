@@ -42,29 +42,25 @@ from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.session import LiveSession, recording_file_name
 from anchordesk.live.snapshot import (
     DealPlanView,
-    DealView,
     LiveSnapshot,
     OutputView,
     PinnedView,
-    ProductView,
     SalesView,
     SegmentView,
     SessionMode,
     StatsView,
 )
+from anchordesk.live.snapshot_parts import LedgerFigures, SnapshotParts
 from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.layers import OverlaySource
 from anchordesk.media.overlays.painting import ImageCache
 from anchordesk.media.packets import OutputState, OutputStatus
 from anchordesk.show.feed_items import Comment, clean_text
-from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
 from anchordesk.show.state import (
     NO_PRODUCT_ON_SCREEN,
     SESSION_ENDED,
-    DealState,
-    DealStatus,
     ShowCommandError,
     no_live_deal,
     no_segment,
@@ -209,6 +205,7 @@ class LiveShow:
         self._segments_cache: tuple[Show, int, dict[int, float], tuple[SegmentView, ...]] | None = (
             None
         )
+        self._snapshot_parts = SnapshotParts()
         self.studio_mode = False
         self._staged_view: tuple[SceneOverlaySource, Compositor] | None = None
         self._staged_scene_now: OverlayScene | None = None
@@ -1091,63 +1088,20 @@ class LiveShow:
         show = state.show
         now_s = shot.now_s
         wall_now = self.plan.wall_clock()
-        ledger_view = session.read_ledger(lambda ledger: _LedgerFigures.of(ledger, wall_now))
-        assert isinstance(ledger_view, _LedgerFigures)
-        plans: dict[str, DealPlanView] = {}
-        for segment in show.rundown:
-            if segment.sku and segment.deal and segment.sku not in plans:
-                plans[segment.sku] = DealPlanView(
-                    segment.deal.price, segment.deal.seconds, segment.deal.stock
-                )
-        # Each product's live deal, found in one pass: asked per product (state.live_deal walks
-        # every deal of the session) it was products x deals, and a show at the limits (10,000
-        # products, 20,000 segments each with its deal) took 9 s of the event loop per snapshot.
-        live_deals: dict[str, DealState] = {}
-        for deal in state.deals:
-            if deal.status is DealStatus.LIVE:
-                live_deals.setdefault(deal.sku, deal)
-        products = tuple(
-            ProductView(
-                sku=p.sku,
-                title=p.title,
-                price=p.price,
-                currency=show.currency_of(p),
-                stock_left=max(0, state.stock_left(p.sku) or 0),
-                units_sold=ledger_view.units.get(p.sku, 0),
-                gmv=ledger_view.product_gmv.get(p.sku, Decimal(0)),
-                image_path=show.image_path(p),
-                deal=plans.get(p.sku),
-                live_deal_price=(live.price if (live := live_deals.get(p.sku)) else None),
-            )
-            for p in show.products
+        parts = self._snapshot_parts
+        # Under the session's lock: the ledger's figures (copied again only when it changed)
+        # and its orders of the last minute.
+        read = session.read_ledger(
+            lambda ledger: (parts.ledger_figures(ledger), ledger.orders_per_minute(wall_now))
         )
-        deals: list[DealView] = []
-        for deal in state.deals:
-            if deal.started_at_s is None:
-                continue
-            product = show.product(deal.sku)
-            stock = max(0, state.stock_left(deal.sku) or 0)
-            quota_left = deal.stock_left
-            units_left = stock if quota_left is None else min(stock, quota_left)
-            deals.append(
-                DealView(
-                    deal_id=deal.deal_id,
-                    sku=deal.sku,
-                    title=product.title if product else deal.sku,
-                    state=str(deal.status),
-                    price=deal.price,
-                    list_price=deal.list_price,
-                    currency=show.currency_of(product) if product else show.currency,
-                    seconds=deal.seconds,
-                    remaining_s=deal.remaining_s(now_s),
-                    units_left=0 if deal.status is DealStatus.SOLD_OUT else units_left,
-                    units_total=(
-                        deal.stock if deal.stock is not None else units_left + deal.units_sold
-                    ),
-                    units_sold=ledger_view.deal_units.get(deal.deal_id, 0),
-                    end_reason=str(deal.end_reason) if deal.end_reason else None,
-                )
-            )
+        assert isinstance(read, tuple)
+        ledger_view, orders_per_minute = read
+        assert isinstance(ledger_view, LedgerFigures) and isinstance(orders_per_minute, float)
+        # Each product's and each deal's view made again only where what it shows changed
+        # (live/snapshot_parts.py): made whole at each snapshot, a deal's start cost as much
+        # as the show is big, and starting 500 deals took 114 s.
+        products = parts.products(state, ledger_view)
+        deals = parts.deals(state, ledger_view, now_s)
         # Once ended, the last segment's time is in segment_seconds already.
         current_s = 0.0 if runtime.ended else state.segment_elapsed_s(now_s)
         segments = self._segment_views(show, session.segment_seconds, state.segment_index)
@@ -1165,8 +1119,8 @@ class LiveShow:
             session.board,
             session.read_ledger,
             wall_now,
-            products,
-            tuple(deals),
+            parts.table(),
+            deals,
             segments[state.segment_index] if 0 <= state.segment_index < len(segments) else None,
             state.on_screen_sku,
             ended=runtime.ended,
@@ -1185,14 +1139,14 @@ class LiveShow:
             staged_sku=self.staged_sku,
             studio_mode=self.studio_mode,
             products=products,
-            deals=tuple(deals),
+            deals=deals,
             sales=SalesView(
                 currency=show.currency,
                 gmv=ledger_view.gmv_by_currency.get(show.currency, Decimal(0)),
                 gmv_by_currency=tuple(sorted(ledger_view.gmv_by_currency.items())),
                 orders=ledger_view.orders,
                 units=ledger_view.total_units,
-                orders_per_minute=ledger_view.orders_per_minute,
+                orders_per_minute=orders_per_minute,
                 rejected_items=session.rejected_items,
             ),
             pinned=pinned,
@@ -1237,28 +1191,3 @@ class LiveShow:
             recording_bytes=int(sample.get("recording_bytes") or 0),
         )
         return outputs, stats
-
-
-@dataclass(frozen=True)
-class _LedgerFigures:
-    """The ledger's figures copied under the session's lock (the ledger itself is mutable)."""
-
-    units: dict[str, int]
-    product_gmv: dict[str, Decimal]
-    deal_units: dict[str, int]
-    gmv_by_currency: dict[str, Decimal]
-    orders: int
-    total_units: int
-    orders_per_minute: float
-
-    @classmethod
-    def of(cls, ledger: Ledger, now: float) -> _LedgerFigures:
-        return cls(
-            units={sku: sales.units for sku, sales in ledger.products.items()},
-            product_gmv={sku: sales.gmv for sku, sales in ledger.products.items()},
-            deal_units={deal.deal_id: deal.units for deal in ledger.deals},
-            gmv_by_currency=dict(ledger.gmv_by_currency),
-            orders=ledger.orders,
-            total_units=ledger.units,
-            orders_per_minute=ledger.orders_per_minute(now),
-        )

@@ -478,37 +478,19 @@ def board_figures(
     currency_of: Mapping[str, str] | None = None,
     orders: OrderFigures | None = None,
     rates: Mapping[str, float] | None = None,
+    products: tuple[ProductFigures, ...] | None = None,
     rundown: RunSheet | None = None,
 ) -> BoardFigures:
     """Every figure of the board at ``now`` (wall clock), from the session's data (``orders``:
     the ledger's ``order_figures`` when the caller kept them since the last arrival; ``rates``:
-    ``units_per_second``, kept as a ``UnitsRate``)."""
+    ``units_per_second``, kept as a ``UnitsRate``; ``products``: ``product_figures`` when the
+    caller kept them)."""
     if orders is None:
         orders = order_figures(ledger, rundown)
     if rates is None:
         rates = units_per_second(ledger, now, started_at)
-    selling = set(on_sale)
-    currencies = currency_of or {}
-    products = []
-    for sales in [*ledger.products.values(), *ledger.unknown_skus.values()]:
-        # The stock on screen; a product of the session not on screen (sold by an earlier run
-        # of the session file, out of this run's show file) by the ledger's count, as the report.
-        left = stock_left.get(sales.sku, ledger.stock_left(sales.sku)) if sales.known else None
-        rate = rates.get(sales.sku, 0.0)
-        products.append(
-            ProductFigures(
-                sku=sales.sku,
-                title=sales.title,
-                currency=currencies.get(sales.sku, ledger.currency_of_sku(sales.sku)),
-                units=sales.units,
-                gmv=sales.gmv,
-                stock_left=left,
-                units_per_minute=rate * 60.0,
-                sells_out_in_s=sells_out_in_s(left, rate),
-                on_sale=sales.sku in selling,
-                other_gmv=tuple(sorted((code, v) for code, v in sales.other_gmv.items() if v)),
-            )
-        )
+    if products is None:
+        products = product_figures(ledger, stock_left, on_sale, currency_of or {}, rates)
     start = bisect.bisect_left(audience.times, now - HISTORY_S)
     stop = bisect.bisect_right(audience.times, now)
     history = [
@@ -530,10 +512,42 @@ def board_figures(
         units=ledger.units,
         gmv_by_currency=tuple(sorted(ledger.gmv_by_currency.items())),
         average_order_value=orders.average_order_value,
-        products=tuple(products),
+        products=products,
         segments=segment_figures(ledger, orders, audience, comment_times, now, totals, rundown),
         visit_started_at=ledger.segments[-1].started_at if ledger.segments else None,
     )
+
+
+def product_figures(
+    ledger: Ledger,
+    stock_left: Mapping[str, int],
+    on_sale: Iterable[str],
+    currency_of: Mapping[str, str],
+    rates: Mapping[str, float],
+) -> tuple[ProductFigures, ...]:
+    """The board's row of each product the ledger knows (the show's, then unknown SKUs)."""
+    selling = set(on_sale)
+    products = []
+    for sales in [*ledger.products.values(), *ledger.unknown_skus.values()]:
+        # The stock on screen; a product of the session not on screen (sold by an earlier run
+        # of the session file, out of this run's show file) by the ledger's count, as the report.
+        left = stock_left.get(sales.sku, ledger.stock_left(sales.sku)) if sales.known else None
+        rate = rates.get(sales.sku, 0.0)
+        products.append(
+            ProductFigures(
+                sku=sales.sku,
+                title=sales.title,
+                currency=currency_of.get(sales.sku, ledger.currency_of_sku(sales.sku)),
+                units=sales.units,
+                gmv=sales.gmv,
+                stock_left=left,
+                units_per_minute=rate * 60.0,
+                sells_out_in_s=sells_out_in_s(left, rate),
+                on_sale=sales.sku in selling,
+                other_gmv=tuple(sorted((code, v) for code, v in sales.other_gmv.items() if v)),
+            )
+        )
+    return tuple(products)
 
 
 def format_forecast_minutes(seconds: float) -> int:

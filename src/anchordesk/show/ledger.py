@@ -231,6 +231,7 @@ class Ledger:
         self.deals: list[DealSales] = []
         self._live_deals: dict[str, DealSales] = {}  # sku -> live deal
         self._deals_by_id: dict[str, DealSales] = {}
+        self.deal_changes = 0  # deals started and ended so far: what a reader keys on
         self.gmv_by_currency: dict[str, Decimal] = {}
         self.refunded_by_currency: dict[str, Decimal] = {}  # given back, already out of GMV
         self.orders = 0
@@ -323,6 +324,7 @@ class Ledger:
         if previous is not None:
             previous.ended_at = at
             previous.end_reason = previous.end_reason or "stopped"
+        self.deal_changes += 1
         deal = DealSales(deal_id, sku, price, at)
         self.deals.append(deal)
         self._deals_by_id[deal_id] = deal
@@ -334,6 +336,7 @@ class Ledger:
                 deal.ended_at = at
                 deal.end_reason = reason
                 del self._live_deals[sku]
+                self.deal_changes += 1
 
     def live_deals(self) -> list[DealSales]:
         """The deals started and not ended (by the events so far), oldest first."""

@@ -66,7 +66,7 @@ from anchordesk.ui import file_dialogs, i18n, workers
 from anchordesk.ui.golive import PreflightFacts
 from anchordesk.ui.on_air_check import OnAirCheck, describe_show_hits
 from anchordesk.ui.preview import FrameSource
-from anchordesk.ui.snapshots import order_line_title, sales_state_of, show_state_of
+from anchordesk.ui.snapshots import SnapshotReader, order_line_title
 from anchordesk.ui.state import (
     CommentRow,
     HealthState,
@@ -172,6 +172,8 @@ class Controller(QObject):
         self.show_path: Path | None = None
         self._listed_session: object | None = None  # the session whose comments are listed
         self.live: LiveShow | None = None
+        # The rows of each snapshot, made again only where it changed (ui/snapshots.py).
+        self._reader = SnapshotReader()
         self.snapshot = LiveSnapshot()
         self.show_state = ShowState()
         self.health = HealthState()
@@ -678,7 +680,7 @@ class Controller(QObject):
             # The remote switched it: the window follows the one LiveShow's mode.
             self.studio_mode = snapshot.studio_mode
             self.studio_mode_changed.emit(snapshot.studio_mode)
-        self.show_state = show_state_of(snapshot)
+        self.show_state = self._reader.show_state(snapshot)
         self.show_changed.emit(self.show_state)
         if snapshot.board is not self._board_seen[0] or snapshot.prompts != self._board_seen[1]:
             self._board_seen = (snapshot.board, snapshot.prompts)
@@ -690,7 +692,7 @@ class Controller(QObject):
             # the feed answers, and saying "not answering" sent the operator to the wrong place.
             self._say_feed_faults(snapshot.feeds)
         self._say_feeds_stopped(snapshot)
-        sales = sales_state_of(snapshot)
+        sales = self._reader.sales_state(snapshot)
         if sales != self.sales:
             self.sales = sales
             self.sales_changed.emit(sales)

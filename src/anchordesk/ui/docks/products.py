@@ -13,12 +13,14 @@ command that cannot act, and why).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from itertools import compress
+from operator import is_not
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -70,6 +73,8 @@ class ProductPanel(QWidget):
         # the state, several times a second: the window froze for seconds at each.
         self._card_drawn_from: dict[str, tuple[object, ...]] = {}
         self._card_numbers: dict[str, int] = {}
+        self._skus: tuple[str, ...] = ()  # the cards' products, in their order
+        self._shared_drawn: tuple[int, str, str] | None = None
         self._columns = 0
         self._products: tuple[ProductRow, ...] = ()
         self._currency = ""
@@ -139,9 +144,9 @@ class ProductPanel(QWidget):
         # At most two rows high, then it scrolls: each deal used to add two lines to the box,
         # and with three deals running the product list above lost its last product to a
         # scroll bar (a 1366x768 screen).
-        self._running_box = QWidget()
-        self._running = QVBoxLayout(self._running_box)
-        self._running.setContentsMargins(0, 0, 0, 0)
+        spacing = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutVerticalSpacing)
+        self._running = _RowsBox(spacing if spacing >= 0 else 6)
+        self._running_box: QWidget = self._running
         self._running_rows: dict[str, _RunningRow] = {}
         self._running_scroll = QScrollArea(self._deal_box)
         self._running_scroll.setObjectName("running_deals")
@@ -150,6 +155,7 @@ class ProductPanel(QWidget):
         self._running_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._running_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._running_scroll.hide()
+        self._running_scroll.viewport().installEventFilter(self)
         form.addRow(self._running_scroll)
 
         layout = QVBoxLayout(self)
@@ -182,15 +188,27 @@ class ProductPanel(QWidget):
         if state.currency != self._currency:
             # JPY has no decimals, KWD three: the price field follows the show's currency.
             self._deal_price.setDecimals(currency_digits(state.currency) if state.currency else 2)
+        currency_changed = state.currency != self._currency
         self._currency = state.currency
-        if tuple(p.sku for p in state.products) != tuple(p.sku for p in self._products):
-            self._rebuild(state.products)
-        self._products = state.products
+        # The rows that are not the same objects as at the refresh before (ui/snapshots.py
+        # keeps a row whose product did not change): only their cards, and the cards that go
+        # on or off air or the stage, are looked at again. Every card was, at every refresh
+        # (each command and each poll), and a deal's start cost as much as the show is big.
+        was = self._products
+        products = state.products
+        changed = _changed_rows(products, was)
+        if changed is None and tuple(p.sku for p in products) != self._skus:
+            self._rebuild(products)
+        self._products = products
+        marked = {self._on_screen, self._staged, state.on_screen_sku, state.staged_sku}
         self._on_screen = state.on_screen_sku
         self._staged = state.staged_sku
         self._deal = state.deal
         self._live_deals = state.deals
-        self._render_cards(state.products)
+        if changed is None or currency_changed:
+            self._render_cards(products)
+        else:
+            self._render_some(changed, marked)
         live = state.deal if state.deal is not None and state.deal.is_live else None
         if live is not None:
             # While the deal runs the form shows the deal itself, not the form's last values.
@@ -231,6 +249,7 @@ class ProductPanel(QWidget):
         self._cards.clear()
         self._card_drawn_from.clear()
         self._card_numbers = {product.sku: number for number, product in enumerate(products, 1)}
+        self._skus = tuple(product.sku for product in products)
         for product in products:
             card = QPushButton(self._grid_host)
             card.setCheckable(True)
@@ -263,9 +282,39 @@ class ProductPanel(QWidget):
         self._fit_running()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._cards_scroll.viewport() and event.type() == QEvent.Type.Resize:
-            self._render_cards(self._products)  # elided and wrapped for the list's new width
+        if (
+            watched is self._cards_scroll.viewport()
+            and isinstance(event, QResizeEvent)
+            # Elided and wrapped for the list's new width (a running deal's row coming or
+            # going changes its height only: the cards are as they were).
+            and event.size().width() != event.oldSize().width()
+        ):
+            self._render_cards(self._products)
+        if watched is self._running_scroll.viewport() and event.type() in (
+            QEvent.Type.Resize,
+            QEvent.Type.Show,
+        ):
+            width_px = self._running_row_px()
+            measured = False
+            for row in self._running_rows.values():  # wrapped at the rows' new width
+                if row.line.measured_px != width_px:
+                    row.line.measure_again()
+                    measured = True
+            if measured:
+                self._running.place_from(0)
+                self._rows_changed()
         return super().eventFilter(watched, event)
+
+    def _running_row_px(self) -> int:
+        """The width the running deals' rows have: the view of their scroll area, or (before
+        it is first shown) what the deal form leaves it."""
+        viewport = self._running_scroll.viewport()
+        if self._running_scroll.isVisible() and viewport.width() > 0:
+            return viewport.width()
+        form = self._deal_box.layout()
+        margins = form.contentsMargins() if form is not None else None
+        sides = margins.left() + margins.right() if margins is not None else 0
+        return max(1, self._deal_box.contentsRect().width() - sides)
 
     def _card_clicked(self, sku: str) -> None:
         card = self._cards[sku]
@@ -279,11 +328,29 @@ class ProductPanel(QWidget):
         """Each card drawn again if what it is drawn from changed. What every card shares (the
         text's width, the language, the font) is found once, not once per card: with 10,000
         products it was a fifth of each refresh."""
-        first = next(iter(self._cards.values()), None)  # the cards share their font
-        font = (first or self._grid_host).font().key()
-        shared = (self._card_text_px(), current_language(), font)
+        shared = self._shared()
+        self._shared_drawn = shared
         for product in products:
             self._render_card(product, shared)
+
+    def _render_some(self, changed: list[ProductRow], marked: set[str | None]) -> None:
+        """The cards of ``changed`` rows and of the SKUs ``marked`` (on air or staged, before
+        or now); every card when what they share changed."""
+        shared = self._shared()
+        if shared != self._shared_drawn:
+            self._render_cards(self._products)
+            return
+        for product in changed:
+            self._render_card(product, shared)
+        for sku in marked:
+            number = self._card_numbers.get(sku) if sku is not None else None
+            if number is not None:
+                self._render_card(self._products[number - 1], shared)
+
+    def _shared(self) -> tuple[int, str, str]:
+        first = next(iter(self._cards.values()), None)  # the cards share their font
+        font = (first or self._grid_host).font().key()
+        return (self._card_text_px(), current_language(), font)
 
     def _render_card(self, product: ProductRow, shared: tuple[int, str, str]) -> None:
         card = self._cards.get(product.sku)
@@ -386,15 +453,16 @@ class ProductPanel(QWidget):
             # The row's widget goes with its label, button and layout: a stopped deal leaves
             # nothing behind (its empty layout used to stay in the box for the whole show).
             gone = self._running_rows.pop(deal_id)
-            self._running.removeWidget(gone.line)
-            gone.line.hide()
+            self._running.remove(gone.line)
             gone.line.deleteLater()
             changed = True
         language = current_language()
+        added: list[_RowLine] = []
+        taller = False  # a row's words now take another number of lines
         for deal_id, deal in wanted.items():
             row = self._running_rows.get(deal_id)
             if row is None:
-                line = QWidget(self._running_box)
+                line = _RowLine(self._running_box, self._running_row_px)
                 label = QLabel(line)
                 label.setTextFormat(Qt.TextFormat.PlainText)  # product titles are plain text
                 label.setWordWrap(True)
@@ -405,12 +473,15 @@ class ProductPanel(QWidget):
                 line_layout.setContentsMargins(0, 0, 0, 0)
                 line_layout.addWidget(label, 1)
                 line_layout.addWidget(button)
-                self._running.addWidget(line)
-                row = _RunningRow(label, button, line, [None])
+                row = _RunningRow(label, button, line, [None], [None])
                 self._running_rows[deal_id] = row
+                added.append(line)
             # What the row says, from what it was last written from: a refresh writes only
             # the rows that changed. With 500 deals running every row was written again at
             # every poll (ten a second) and at every start: the window was always busy.
+            if row.drawn_from[0] is not None and row.seen[0] is deal:
+                continue  # the same row as at the refresh before (ui/snapshots.py)
+            row.seen[0] = deal
             currency = deal.currency or self._currency
             clock = deal_clock(deal.seconds_left)
             drawn_from = (deal.title, deal.sku, deal.price, currency, clock, deal.stock_left,
@@ -428,13 +499,30 @@ class ProductPanel(QWidget):
                 .replace("%3", _count(deal.stock_left))
             )
             row.label.setText(f"{deal.title or deal.sku}\n{figures}")
+            if row.line not in added:
+                was_px = row.line.sizeHint().height()
+                row.line.measure_again()
+                taller |= row.line.sizeHint().height() != was_px
+            else:
+                row.line.measure_again()
             row.button.setText(self.tr("Stop"))
             row.button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
+        if taller:
+            self._running.place_from(0)
+        for line in added:
+            self._running.add(line)
         if self._running_scroll.isHidden() == bool(wanted):
             self._running_scroll.setVisible(bool(wanted))
             changed = True
         if changed:
+            self._rows_changed()
             self._fit_running()
+
+    def _rows_changed(self) -> None:
+        """The scroll area sizes its box again once the box has laid out its rows: it did
+        not when a row came, and with five deals running their rows were squeezed into less
+        than their words' height (each row's figures cut)."""
+        QCoreApplication.postEvent(self._running_scroll, QEvent(QEvent.Type.LayoutRequest))
 
     def _fit_running(self) -> None:
         """The running deals' rows take what the product list leaves: as tall as their rows, up
@@ -443,16 +531,29 @@ class ProductPanel(QWidget):
         Japanese at 1366x768, two wrapped rows pushed the fourth card under a scroll bar."""
         if self._running_scroll.isHidden():
             return
-        self._running.activate()
-        rows_px = self._running_box.sizeHint().height()
-        one_row_px = rows_px // max(1, len(self._running_rows))
+        # The rows' height measured as far as two rows' room only: the whole box measured
+        # (and laid out) at each start cost as much as there were deals running.
+        most_px = self.running_rows_max_px()
+        spacing = self._running.spacing
+        rows_px = 0
+        one_row_px = 0
+        counted = 0
+        for row in self._running_rows.values():
+            if row.line.isHidden():  # not shown yet: the box's layout does not count it
+                continue
+            row_px = row.line.sizeHint().height()
+            one_row_px = one_row_px or row_px
+            rows_px += row_px + (spacing if counted else 0)
+            counted += 1
+            if rows_px >= most_px:
+                break
         layout = self.layout()
         assert layout is not None
         layout.activate()  # the list's view as the current rows leave it
         # What the cards' view lacks to show every card whole (negative: what it has spare).
         short_px = self._grid_host.sizeHint().height() - self._cards_scroll.viewport().height()
         room_px = max(one_row_px, self._running_scroll.height() - short_px)
-        wanted = min(rows_px, self.running_rows_max_px(), room_px)
+        wanted = min(rows_px, most_px, room_px)
         if self._running_scroll.height() != wanted:
             self._running_scroll.setFixedHeight(wanted)
 
@@ -507,14 +608,119 @@ class ProductPanel(QWidget):
         )
 
 
+class _RowLine(QWidget):
+    """A running deal's row, as tall as its wrapped words need at the width the rows have
+    (``width_px``), measured when its words or that width change. Its label wraps, and a box
+    of rows that wrap is laid out again whole (every row's words measured) whenever a row comes
+    or goes: with 500 deals running each start cost as much as the 500 rows."""
+
+    def __init__(self, parent: QWidget, width_px: Callable[[], int]) -> None:
+        super().__init__(parent)
+        self._width_px = width_px
+        self._hint: QSize | None = None
+        self.measured_px = 0  # the rows' width it was measured at
+
+    def measure_again(self) -> None:
+        self._hint = None
+        self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # its height is measured here, at the rows' width
+
+    def sizeHint(self) -> QSize:
+        if self._hint is None or self.measured_px != self._width_px():
+            layout = self.layout()
+            assert layout is not None
+            self.measured_px = self._width_px()
+            self._hint = QSize(layout.sizeHint().width(), layout.heightForWidth(self.measured_px))
+        return self._hint
+
+    def minimumSizeHint(self) -> QSize:
+        layout = self.layout()
+        assert layout is not None
+        return QSize(layout.minimumSize().width(), self.sizeHint().height())
+
+
+class _RowsBox(QWidget):
+    """The running deals' rows one under the other, placed here: a row that comes is put under
+    the last, a row that goes moves the rows below it up. In a box layout every row was laid
+    out again whenever one came, and with 500 deals running that was most of a start's time."""
+
+    def __init__(self, spacing: int) -> None:
+        super().__init__()
+        self.spacing = spacing
+        self._lines: list[_RowLine] = []
+        self._height_px = 0
+
+    def count(self) -> int:
+        return len(self._lines)
+
+    def add(self, line: _RowLine) -> None:
+        self._lines.append(line)
+        self.place_from(len(self._lines) - 1)
+        line.show()
+
+    def remove(self, line: _RowLine) -> None:
+        at = self._lines.index(line)
+        del self._lines[at]
+        line.hide()
+        self.place_from(at)
+
+    def place_from(self, start: int) -> None:
+        """The rows from ``start`` on, each as tall as its words at the box's width."""
+        if start > 0:
+            above = self._lines[start - 1].geometry()
+            y = above.y() + above.height() + self.spacing
+        else:
+            y = 0
+        width = self.width()
+        for line in self._lines[start:]:
+            height = line.sizeHint().height()
+            line.setGeometry(0, y, width, height)
+            y += height + self.spacing
+        height_px = y - self.spacing if self._lines else 0
+        if height_px != self._height_px:
+            self._height_px = height_px
+            self.setMinimumHeight(height_px)
+            self.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.place_from(0)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.minimumSizeHint().width(), self._height_px)
+
+    def minimumSizeHint(self) -> QSize:
+        first = self._lines[0].minimumSizeHint().width() if self._lines else 0
+        return QSize(first, self._height_px)
+
+
 class _RunningRow(NamedTuple):
     """A running deal's row: its label and stop button on one widget (removed as one), and
     what the row was last written from (a one-item list: the tuple itself is fixed)."""
 
     label: QLabel
     button: QPushButton
-    line: QWidget
+    line: _RowLine
     drawn_from: list[tuple[object, ...] | None]
+    seen: list[DealRow | None]  # the row of the state it was last looked at for
+
+
+def _changed_rows(
+    products: tuple[ProductRow, ...], was: tuple[ProductRow, ...]
+) -> list[ProductRow] | None:
+    """The rows of ``products`` that are not the objects of ``was`` at their place; None when
+    the list itself changed (another length, another product at a place)."""
+    if len(products) != len(was):
+        return None
+    changed = []
+    for place in compress(range(len(products)), map(is_not, products, was)):  # in C
+        if products[place].sku != was[place].sku:
+            return None
+        changed.append(products[place])
+    return changed
 
 
 def _count(value: int) -> str:

@@ -5,6 +5,9 @@ Signals: ``next_requested()``, ``previous_requested()``, ``jump_requested(int)``
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import attrgetter, is_not
+
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -87,17 +90,23 @@ class RunSheetPanel(QWidget):
         # a show of 20,000 segments wrote every row's four cells at every refresh of the
         # state, several a second, and the window froze a second or more at each.
         drawn = self._drawn if len(self._drawn) == len(state.segments) else ()
-        for position, row in enumerate(state.segments):
-            if not drawn or drawn[position] != row:
+        segments = state.segments
+        if not drawn:
+            for row in segments:
                 self._update_row(row)
-        self._drawn = state.segments
+        else:  # the rows that are not the same objects (found in C), then compared
+            for position in compress(range(len(segments)), map(is_not, segments, drawn)):
+                if segments[position] != drawn[position]:
+                    self._update_row(segments[position])
+        self._drawn = segments
         if state.segments and self._rows and self._current(self._rows) != state.current_index:
             self._table.scrollTo(self._model.index(state.current_index, 0))
         self._rows = state.segments
 
     @staticmethod
     def _current(rows: tuple[SegmentRow, ...]) -> int:
-        return next((r.index for r in rows if r.is_current), -1)
+        place = next(compress(range(len(rows)), map(attrgetter("is_current"), rows)), None)
+        return -1 if place is None else rows[place].index
 
     def _update_row(self, row: SegmentRow) -> None:
         texts = [
