@@ -104,5 +104,13 @@ def carried_over(show: Show, kept: Show | None, sold: Iterable[str]) -> Show:
         return show
     wanted = set(sold)
     own = {product.sku for product in show.products}
-    extra = tuple(p for p in kept.products if p.sku in wanted and p.sku not in own)
+    # Priced as it sold: in the kept show's currency when it named none (the new show's may
+    # be another).
+    extra = tuple(
+        replace(p, currency=kept.currency_of(p))
+        if kept.currency_of(p) != show.currency_of(p)
+        else p
+        for p in kept.products
+        if p.sku in wanted and p.sku not in own
+    )
     return replace(show, products=(*show.products, *extra)) if extra else show

@@ -428,3 +428,19 @@ def test_comments_of_the_break_between_two_runs_count_where_its_orders_count(
     rows = [(s.title, s.comments, s.orders) for s in report.board.figures.segments]
     assert rows == [("Cup", 1, 1), ("Mug", 0, 0)]
     assert [(s.title, s.comments, s.orders) for s in board.segments] == rows
+
+
+def test_a_product_carried_over_keeps_the_currency_it_sold_in() -> None:
+    """(Part of the rule of the first test.) A cup of a dollar show, the show file then made a
+    euro show without it: the cup is carried over still priced in dollars, not read as euros
+    (its dollar sales would have been "in another currency" than its own)."""
+    from anchordesk.show.snapshot import carried_over
+
+    dollars = Show("Night", "USD", "en", (MUG, CUP), ())
+    euros = Show("Night", "EUR", "en", (MUG,), ())
+    carried = carried_over(euros, dollars, ["CUP"])
+    assert [(p.sku, carried.currency_of(p)) for p in carried.products] == [
+        ("MUG", "EUR"),
+        ("CUP", "USD"),
+    ]
+    assert carried_over(euros, dollars, ["MUG"]) is euros
