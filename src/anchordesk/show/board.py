@@ -21,6 +21,7 @@ Definitions:
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -382,10 +383,13 @@ def segment_figures(
     forth grew the list, sent to each phone every second, without bound); ``end`` closes the
     visit still running."""
     # (visit, when it stopped, its comments from, until): a comment kept between two visits
-    # counts in the one before, but one kept between two runs of the session (the show
-    # stopped, then continued) in the next run's first, as an order is (the ledger).
+    # counts in the one before, but one kept before the first frame or between two runs of the
+    # session (the show stopped, then continued) in the next run's first, as an order is (the
+    # ledger): the feeds' first poll comes a moment before the first frame.
     visits: dict[RowKey, list[tuple[SegmentSales, float, float, float]]] = {}
-    gap_from: float | None = None  # a finished run's end: the next visit's comments from there
+    # Before the session's first visit, or a finished run's end: the next visit's comments
+    # are counted from there.
+    gap_from: float | None = -math.inf
     for number, segment in enumerate(ledger.segments):
         stop = segment.ended_at if segment.ended_at is not None else end
         nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None

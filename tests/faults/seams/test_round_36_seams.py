@@ -444,3 +444,40 @@ def test_a_product_carried_over_keeps_the_currency_it_sold_in() -> None:
         ("CUP", "USD"),
     ]
     assert carried_over(euros, dollars, ["MUG"]) is euros
+
+
+def test_a_comment_kept_before_the_first_frame_counts_in_the_first_segment_as_an_order_does(
+    tmp_path: Path,
+) -> None:
+    """The feeds start with the session: their first poll brought a question and an order a
+    moment before the picture's first frame. Before: the board (live and in the report) counted
+    the order in the first segment (R33) and the comment in none ("Cup: 0 comments, 1 order",
+    with 1 comment in the show)."""
+    from anchordesk.show.feed_items import Comment
+
+    show = Show("Night", "USD", "en", (MUG, CUP), (Segment("Cup", 300, "CUP"),))
+
+    async def first_poll() -> Any:
+        options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+        plan = LiveShowPlan(show=show, sessions_dir=tmp_path)
+        live = build_live_show(options, plan, switched=True)
+        try:
+            live.begin_session(SessionMode.REHEARSAL)
+            assert live.session is not None
+            assert not live.session.ledger.segments  # no frame yet
+            live.session.ingest(
+                [
+                    Comment("json", "c-1", "amy", "is the cup dishwasher safe?"),
+                    Order("json", "A", "USD", CUP.price, (OrderLine("CUP", 1, CUP.price),)),
+                ]
+            )
+            return live.session.path
+        finally:
+            await live.close()
+
+    path = asyncio.run(first_poll())
+    report = build_report(path)
+    assert report.board is not None
+    assert [(s.title, s.comments, s.orders) for s in report.board.figures.segments] == [
+        ("Cup", 1, 1)
+    ]
