@@ -24,6 +24,7 @@ from anchordesk.show.board import (
     OrderFigures,
     OrderTally,
     ProductFigures,
+    RunSheet,
     UnitsRate,
     board_figures,
     product_figures,
@@ -94,6 +95,15 @@ class SessionBoard:
         # start changes one product's "on sale" and made every product's row again (10,000
         # in a show at the limits, at each start).
         self._products: _KeptProducts | None = None
+        # The run sheet's titles: each segment's visits in its row (show/board.RunSheet).
+        self.rundown: RunSheet | None = None
+
+    def follow_rundown(self, titles: Sequence[str]) -> None:
+        """The run sheet of the show this session runs (its segments' titles, in order)."""
+        self.rundown = RunSheet(titles)
+        self._tally = OrderTally(self.rundown)
+        self._orders = None
+        self._cache = None
 
     # -- what arrives -------------------------------------------------------------------------
 
@@ -226,6 +236,7 @@ class SessionBoard:
             orders=kept[1],
             rates=rates,
             products=products,
+            rundown=self.rundown,
         )
         self._cache = (key, figures)
         return figures

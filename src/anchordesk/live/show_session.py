@@ -54,9 +54,12 @@ from anchordesk.show.ledger import (
     UpdateOutcome,
     show_snapshot,
 )
+from anchordesk.show.model import Show
+from anchordesk.show.snapshot import carried_over
 from anchordesk.store import ShowEventRecord, StoreWriter
-from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
-from anchordesk.store.report_clock import in_era
+from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, kept_show, replay_session
+from anchordesk.store.report_clock import SteadyClock, in_era
+from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_streams import STREAM_ENDED, reason_as_data
 from anchordesk.store.session import (
     SessionStore,
@@ -175,6 +178,11 @@ class ShowSession:
         self._heard_at_s: float | None = None  # the show clock of the last heartbeat kept
         # The data board's figures and prompts (live/board.py).
         self.board = SessionBoard(wall_clock(), prompts_off, writer.submit_show_events)
+        if show is not None:
+            self.board.follow_rundown([segment.title for segment in show.rundown])
+        # The show this session keeps in its file (the report's catalogue): the runtime's, with
+        # the products an earlier run of the file sold and this run's show file no longer has.
+        self.show = show
         resumed = self._resume_from_store()
         if feeds:
             self.hub = FeedHub(
@@ -189,8 +197,8 @@ class ShowSession:
             )
             if runtime is not None and self.hub.audience is not None:
                 self.hub.audience.simulator.follow(audience_view(runtime))
-        if show is not None:
-            snapshot = json.dumps(show_snapshot(show), ensure_ascii=False)
+        if self.show is not None:
+            snapshot = json.dumps(show_snapshot(self.show), ensure_ascii=False)
             mode_text = str(mode)
 
             def keep(store: SessionStore) -> None:
@@ -224,6 +232,7 @@ class ShowSession:
             list[StoredCommentRemoval],
             str | None,
             int,
+            str | None,
         ]:
             # The comments' times (the board's counts and rates) and the newest comments only:
             # a long show's million comments read whole took 16 s and 1 GB here, on the loop
@@ -239,6 +248,7 @@ class ShowSession:
                 store.meta(HEARTBEAT_META),
                 # After the orders and updates: those found against the rule as read, too.
                 len(store.rejected_items()),
+                store.meta("show"),
             )
 
         (
@@ -251,6 +261,7 @@ class ShowSession:
             removals,
             heartbeat,
             self.rejected_kept,
+            kept_text,
         ) = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
@@ -294,6 +305,15 @@ class ShowSession:
         if not orders and not events:
             return False
         show = self.runtime.show if self.runtime is not None else None
+        if show is not None:
+            # A product the file's orders bought, taken out of the show file since: still the
+            # show's (its name, its stock), here and in the show this run keeps for the report.
+            show = carried_over(
+                show,
+                kept_show(kept_text, []),
+                (line.sku for kept in orders for line in kept.order.lines),
+            )
+            self.show = show
         # The same replay as the report's: the board continues from the report's numbers.
         self.ledger = replay_session(
             show.products if show else (), show.currency if show else "", events, orders, updates
@@ -329,8 +349,9 @@ class ShowSession:
         if last_alive is not None:
             self._keep_last_heard(last_alive)
             heard.append(last_alive.at)
-        if heard:
-            self._end_interrupted_deals(max(heard))
+        interrupted = self._end_interrupted_deals(max(heard)) if heard else []
+        if show is not None:
+            self._restore_segment_seconds(show, events, last_alive, interrupted)
         if self.runtime is not None:
             # Deals started by hand are "deal-N" in each run: this run's go on from the file's,
             # or a "deal-1" of each run shared one quota on the board and in the report.
@@ -349,16 +370,37 @@ class ShowSession:
         )
         return True
 
+    def _restore_segment_seconds(
+        self,
+        show: Show,
+        events: Sequence[ShowEventRecord],
+        last_alive: Heartbeat | None,
+        interrupted: Sequence[ShowEventRecord],
+    ) -> None:
+        """The time the runs before spent in each segment, as the report's timing table will
+        count it once this run is in the file too (each run until it was last heard of, on the
+        report's steady clock): the run sheet and the remote's segment clock go on from it.
+        They counted this run's time only: "Mug 0:30" and the cup "not reached" on screen,
+        "Mug 1:30" and "Cup 4:00" in the report of the same file. This run's start is read as
+        the report will read it: a segment start of no row of the run sheet."""
+        played = list(events)
+        if last_alive is not None:
+            played.append(_last_heard_record(last_alive, self._event_run))
+        played += interrupted  # kept as the killed run's last rows, in this order
+        now = self._wall_clock()
+        for kind, data in (("show_started", {}), ("segment_started", {"index": -1})):
+            record_data: dict[str, object] = {"kind": kind, "at_s": 0.0, **data}
+            played.append(ShowEventRecord(f"this-run:{kind}", kind, now, record_data))
+        clock = SteadyClock(played)
+        played = restore_missing_segment_starts(clock.events(played), show)
+        timings = session_timings(show, played, None)
+        self.segment_seconds = {t.index: t.actual_s for t in timings if t.visited}
+
     def _keep_last_heard(self, beat: Heartbeat) -> None:
         """The killed run's last heartbeat as a show event (the report's clocks), and the
         heartbeat cleared: this run, killed before its own first one, must not lay its clock
         from the run before's."""
-        record = ShowEventRecord(
-            id=f"last-heard:{self._event_run}",
-            kind=RUN_LAST_HEARD,
-            at=beat.at,
-            data={"kind": RUN_LAST_HEARD, "run": beat.run, "at_s": beat.at_s},
-        )
+        record = _last_heard_record(beat, self._event_run)
 
         # As a show event (kept in the order of the others, before this run's start), not
         # inside the call: a call runs after the writes queued with it.
@@ -384,7 +426,7 @@ class ShowSession:
 
         self.writer.call(keep)
 
-    def _end_interrupted_deals(self, last_heard: float) -> None:
+    def _end_interrupted_deals(self, last_heard: float) -> list[ShowEventRecord]:
         """The deals the file holds as live died with the run that kept them (killed, or a
         power cut): each ends, reason "interrupted", when that run was last heard of (its last
         row). Left open, the report said "still running at the end" of a deal the screen and
@@ -405,11 +447,12 @@ class ShowSession:
             for deal in self.ledger.live_deals()
         ]
         if not records:
-            return
+            return records
         self.writer.submit_show_events(records)
         for record in records:
             self.ledger.apply_event(record.kind, record.data, record.at)
         log.info("session %s: %d deal(s) cut off by the run before ended", self.path, len(records))
+        return records
 
     def _carry_stock_over(self, runtime: ShowRuntime) -> None:
         """The stock on screen goes on from the report's count of the file (the ledger just
@@ -993,6 +1036,16 @@ class ShowSession:
             with contextlib.suppress(ValueError):
                 self.runtime.time_listeners.remove(self._heartbeat)
         self.writer.close(timeout_s)
+
+
+def _last_heard_record(beat: Heartbeat, event_run: str) -> ShowEventRecord:
+    """The killed run's last heartbeat as the show event the continuing run keeps."""
+    return ShowEventRecord(
+        id=f"last-heard:{event_run}",
+        kind=RUN_LAST_HEARD,
+        at=beat.at,
+        data={"kind": RUN_LAST_HEARD, "run": beat.run, "at_s": beat.at_s},
+    )
 
 
 def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:

@@ -21,6 +21,7 @@ Definitions:
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -186,13 +187,53 @@ class OrderFigures:
 
     buyers: int
     average_order_value: tuple[tuple[str, Decimal], ...]
-    # By the run sheet's index of the segment (its visits together): (buyers, GMV per currency).
-    segments: Mapping[int, tuple[int, tuple[tuple[str, Decimal], ...]]]
+    # By the segment's row (``row_key``: its visits together): (buyers, GMV per currency).
+    segments: Mapping[RowKey, tuple[int, tuple[tuple[str, Decimal], ...]]]
 
 
-def order_figures(ledger: Ledger) -> OrderFigures:
+class RunSheet:
+    """A run sheet's segment titles, in order: which row a segment's visit belongs to
+    (``row``), the first row of each title found at once (a show at the limits has 20,000)."""
+
+    def __init__(self, titles: Iterable[str]) -> None:
+        self.titles = tuple(titles)
+        self._first: dict[str, int] = {}
+        for row, title in enumerate(self.titles):
+            self._first.setdefault(title, row)
+
+    def row(self, index: int, title: object) -> int | None:
+        """The row a visit of segment ``index`` titled ``title`` belongs to: its index when
+        the segment there has that title (or the visit names none: an older file), else the
+        first segment of that title, else none. A session continued after its run sheet was
+        reordered merged the visits by position alone: the second run's cup in the first run's
+        mug row ("Mug 2 orders"), and the report's timing "Cup 1:30" with the mug's minute."""
+        if not isinstance(title, str) or not title:
+            return index
+        if 0 <= index < len(self.titles) and self.titles[index] == title:
+            return index
+        return self._first.get(title)
+
+
+#: A board row: the run sheet's index of the segment, or (index, title) of one no longer in
+#: the run sheet (a session continued after the segment was taken out of it).
+RowKey = int | tuple[int, str]
+
+
+def row_key(rundown: RunSheet | None, segment: SegmentSales) -> RowKey:
+    """The board row of a visit of ``segment``: its run-sheet row (by index without a run
+    sheet), or a row of its own."""
+    row = segment.index if rundown is None else rundown.row(segment.index, segment.title)
+    return (segment.index, segment.title) if row is None else row
+
+
+def _row_order(key: RowKey) -> tuple[int, int, str]:
+    """The run sheet's rows in order, then those no longer in it."""
+    return (0, key, "") if isinstance(key, int) else (1, key[0], key[1])
+
+
+def order_figures(ledger: Ledger, rundown: RunSheet | None = None) -> OrderFigures:
     """One pass over the orders (each order's ``left`` is worked out once)."""
-    return OrderTally().figures(ledger)
+    return OrderTally(rundown).figures(ledger)
 
 
 class OrderTally:
@@ -201,18 +242,19 @@ class OrderTally:
     third of a second of the loop each time), and all again when an update (a cancellation,
     a refund: an order's ``left``) or a new segment came, or the ledger is another one."""
 
-    def __init__(self) -> None:
+    def __init__(self, rundown: RunSheet | None = None) -> None:
+        self.rundown = rundown  # the segments' rows (``row_key``); None: by index
         self._reset(None, (0, 0))
 
     def _reset(self, ledger: Ledger | None, key: tuple[int, int]) -> None:
         self._ledger, self._key, self._read = ledger, key, 0
         segments = ledger.segments if ledger is not None else []
-        self._index_of = {id(segment): segment.index for segment in segments}
+        self._index_of = {id(segment): row_key(self.rundown, segment) for segment in segments}
         self._buyers: set[tuple[str, str]] = set()
         self._gmv: dict[str, Decimal] = {}
         self._counting: dict[str, int] = {}
-        self._segment_buyers: dict[int, set[tuple[str, str]]] = {}
-        self._segment_gmv: dict[int, dict[str, Decimal]] = {}
+        self._segment_buyers: dict[RowKey, set[tuple[str, str]]] = {}
+        self._segment_gmv: dict[RowKey, dict[str, Decimal]] = {}
 
     def figures(self, ledger: Ledger) -> OrderFigures:
         kept_orders = ledger.kept_orders()
@@ -334,27 +376,43 @@ def segment_figures(
     comment_times: Sequence[float],
     end: float,
     deal_totals: Mapping[str, int | None],
+    rundown: RunSheet | None = None,
 ) -> tuple[SegmentFigures, ...]:
     """Each segment of the run sheet that ran, in run-sheet order, its visits together (a
     segment gone back to is one row, not one more: a stream deck's buttons pressed back and
     forth grew the list, sent to each phone every second, without bound); ``end`` closes the
     visit still running."""
-    visits: dict[int, list[tuple[SegmentSales, float, float]]] = {}
+    # (visit, when it stopped, its comments from, until): a comment kept between two visits
+    # counts in the one before, but one kept before the first frame or between two runs of the
+    # session (the show stopped, then continued) in the next run's first, as an order is (the
+    # ledger): the feeds' first poll comes a moment before the first frame.
+    visits: dict[RowKey, list[tuple[SegmentSales, float, float, float]]] = {}
+    # Before the session's first visit, or a finished run's end: the next visit's comments
+    # are counted from there.
+    gap_from: float | None = -math.inf
     for number, segment in enumerate(ledger.segments):
         stop = segment.ended_at if segment.ended_at is not None else end
         nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None
-        comments_end = nxt if nxt is not None else max(stop, end)
-        visits.setdefault(segment.index, []).append((segment, stop, comments_end))
+        since = segment.started_at if gap_from is None else min(gap_from, segment.started_at)
+        gap_from = None
+        if nxt is not None and ledger.ends_a_run(number):
+            until = gap_from = stop
+        else:
+            until = nxt if nxt is not None else max(stop, end)
+        visits.setdefault(row_key(rundown, segment), []).append((segment, stop, since, until))
     result = []
-    for index in sorted(visits):
-        runs = visits[index]
+    for key in sorted(visits, key=_row_order):
+        runs = visits[key]
         first, last = runs[0][0], runs[-1][0]
-        each = [audience.between(visit.started_at, stop) for visit, stop, _ in runs]
-        buyers, gmv = orders.segments.get(index, (0, ()))
+        each = [audience.between(visit.started_at, stop) for visit, stop, _, _ in runs]
+        buyers, gmv = orders.segments.get(key, (0, ()))
+        title = first.title
+        if isinstance(key, int) and rundown is not None and 0 <= key < len(rundown.titles):
+            title = rundown.titles[key]  # the run sheet's (an older file's visit names none)
         result.append(
             SegmentFigures(
-                index=index,
-                title=first.title,
+                index=key if isinstance(key, int) else key[0],
+                title=title,
                 sku=first.sku,
                 started_at=first.started_at,
                 ended_at=last.ended_at,
@@ -362,16 +420,15 @@ def segment_figures(
                 viewers_end=audience.at(runs[-1][1]),
                 viewers_peak=max((total for points in each for _, total in points), default=None),
                 comments=sum(
-                    _count_between(comment_times, visit.started_at, comments_end)
-                    for visit, _, comments_end in runs
+                    _count_between(comment_times, since, until) for _, _, since, until in runs
                 ),
-                orders=sum(visit.orders for visit, _, _ in runs),
+                orders=sum(visit.orders for visit, _, _, _ in runs),
                 buyers=buyers,
-                units=sum(visit.units for visit, _, _ in runs),
+                units=sum(visit.units for visit, _, _, _ in runs),
                 gmv_by_currency=gmv,
                 deals=tuple(
                     deal
-                    for visit, stop, _ in runs
+                    for visit, stop, _, _ in runs
                     for deal in _deals_in(ledger, visit, stop, deal_totals)
                 ),
             )
@@ -426,13 +483,14 @@ def board_figures(
     orders: OrderFigures | None = None,
     rates: Mapping[str, float] | None = None,
     products: tuple[ProductFigures, ...] | None = None,
+    rundown: RunSheet | None = None,
 ) -> BoardFigures:
     """Every figure of the board at ``now`` (wall clock), from the session's data (``orders``:
     the ledger's ``order_figures`` when the caller kept them since the last arrival; ``rates``:
     ``units_per_second``, kept as a ``UnitsRate``; ``products``: ``product_figures`` when the
     caller kept them)."""
     if orders is None:
-        orders = order_figures(ledger)
+        orders = order_figures(ledger, rundown)
     if rates is None:
         rates = units_per_second(ledger, now, started_at)
     if products is None:
@@ -459,7 +517,7 @@ def board_figures(
         gmv_by_currency=tuple(sorted(ledger.gmv_by_currency.items())),
         average_order_value=orders.average_order_value,
         products=products,
-        segments=segment_figures(ledger, orders, audience, comment_times, now, totals),
+        segments=segment_figures(ledger, orders, audience, comment_times, now, totals, rundown),
         visit_started_at=ledger.segments[-1].started_at if ledger.segments else None,
     )
 
@@ -475,13 +533,15 @@ def product_figures(
     selling = set(on_sale)
     products = []
     for sales in [*ledger.products.values(), *ledger.unknown_skus.values()]:
-        left = stock_left.get(sales.sku) if sales.known else None
+        # The stock on screen; a product of the session not on screen (sold by an earlier run
+        # of the session file, out of this run's show file) by the ledger's count, as the report.
+        left = stock_left.get(sales.sku, ledger.stock_left(sales.sku)) if sales.known else None
         rate = rates.get(sales.sku, 0.0)
         products.append(
             ProductFigures(
                 sku=sales.sku,
                 title=sales.title,
-                currency=currency_of.get(sales.sku, ledger.currency),
+                currency=currency_of.get(sales.sku, ledger.currency_of_sku(sales.sku)),
                 units=sales.units,
                 gmv=sales.gmv,
                 stock_left=left,

@@ -225,6 +225,9 @@ class Ledger:
         self._stock_left = dict(self._starting_stock)
         self.unknown_skus: dict[str, ProductSales] = {}
         self.segments: list[SegmentSales] = []
+        # Positions in ``segments`` of a run's last segment, closed by its show's finish: a
+        # session continued with --session starts another run after it.
+        self._run_ends: set[int] = set()
         self.deals: list[DealSales] = []
         self._live_deals: dict[str, DealSales] = {}  # sku -> live deal
         self._deals_by_id: dict[str, DealSales] = {}
@@ -249,7 +252,8 @@ class Ledger:
     # -- show events -----------------------------------------------------------------------
 
     def segment_started(self, index: int, title: str, sku: str | None, at: float) -> None:
-        first = not self.segments
+        # The first segment of a run: the session's, or the one after a run that finished.
+        first = not self.segments or len(self.segments) - 1 in self._run_ends
         self._close_segment(at)
         segment = SegmentSales(index, title, sku, at)
         self.segments.append(segment)
@@ -257,7 +261,12 @@ class Ledger:
             self._adopt_early_orders(segment)
 
     def _adopt_early_orders(self, first: SegmentSales) -> None:
-        """Orders counted before the session's first segment started belong to it.
+        """Orders counted before a run's first segment started belong to it.
+
+        So do those kept between two runs of a session (the show stopped, then continued with
+        --session): the orders placed in the break come with the next run's first poll, a
+        moment before its first frame. They were in no segment in the report's replay, and in
+        the finished run's last segment on the live board (``_segment_at``).
 
         The feeds start with the session, and the show's start events are kept at the
         picture's first frame, a moment later: an order in the very first poll was kept a
@@ -276,16 +285,23 @@ class Ledger:
 
     def show_finished(self, at: float) -> None:
         self._close_segment(at)
+        if self.segments:
+            self._run_ends.add(len(self.segments) - 1)
 
     def _segment_at(self, at: float) -> SegmentSales | None:
         """The segment running at ``at``: the latest one started by then, unless the show had
         already finished. By time, not "the current one": an order kept a moment before a
         segment change but added after it (the live show's ledger) lands where the report's
         replay of the file puts it."""
-        for segment in reversed(self.segments):
+        for position in range(len(self.segments) - 1, -1, -1):
+            segment = self.segments[position]
             if segment.started_at <= at:
                 if segment.ended_at is not None and at > segment.ended_at:
-                    return None if segment is self.segments[-1] else segment
+                    if position == len(self.segments) - 1:
+                        return None
+                    # After its run finished: the next run's first segment, as
+                    # ``_adopt_early_orders`` gives it when the order is counted first.
+                    return self.segments[position + 1] if position in self._run_ends else segment
                 return segment
         # Kept before the first segment started: it belongs to the first segment, as
         # ``_adopt_early_orders`` gives it when the order is counted first. Counted after
@@ -293,6 +309,11 @@ class Ledger:
         # after the order's time), it was in no segment on the live board while the report's
         # replay put it in the first: "Mug 0 orders" live, "Mug 5 orders" in the report.
         return self.segments[0] if self.segments else None
+
+    def ends_a_run(self, position: int) -> bool:
+        """Whether ``segments[position]`` was the last of a run that finished (a session
+        continued with --session starts another run after it)."""
+        return position in self._run_ends
 
     def _close_segment(self, at: float) -> None:
         if self.segments and self.segments[-1].ended_at is None:

@@ -5,7 +5,8 @@ The parts of a show the report needs (catalogue and rundown), JSON-ready, money 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -90,3 +91,26 @@ def _bounded(value: object, limit: int, name: str) -> int:
     if not 0 <= number <= limit:
         raise ValueError(f"{name} out of range ({str(number)[:20]})")
     return number
+
+
+def carried_over(show: Show, kept: Show | None, sold: Iterable[str]) -> Show:
+    """``show`` with the products of ``kept`` (the show a session file kept from its run
+    before) that it no longer has and that the file's orders name (``sold``): a session
+    continued after the show file was edited (a product taken out between two runs) still
+    counts that product as the show's, by its name and its stock, as it was when it sold. Left
+    out, the board, the remote and the report said it was "not in the show", with no name and no
+    stock left. The new show's own products, prices and rundown stand as they are."""
+    if kept is None:
+        return show
+    wanted = set(sold)
+    own = {product.sku for product in show.products}
+    # Priced as it sold: in the kept show's currency when it named none (the new show's may
+    # be another).
+    extra = tuple(
+        replace(p, currency=kept.currency_of(p))
+        if kept.currency_of(p) != show.currency_of(p)
+        else p
+        for p in kept.products
+        if p.sku in wanted and p.sku not in own
+    )
+    return replace(show, products=(*show.products, *extra)) if extra else show

@@ -393,7 +393,7 @@ def build_report(path: Path) -> SessionReport:
         raise StoreError(f"{path}: cannot be read ({error})") from None
     finally:
         store.close()
-    show = _kept_show(show_json, unreadable)
+    show = kept_show(show_json, unreadable)
     # The last run's heartbeat: the show was alive then, even if nothing was kept for a while
     # (a run killed, or read while it runs). Without it a show killed 22 s in, nothing sold,
     # read "Duration 0:00" and its first segment "0:00" of the 20 s it ran.
@@ -486,7 +486,7 @@ def _amounts(by_currency: dict[str, Decimal]) -> dict[str, str]:
     }
 
 
-def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show | None:
+def kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show | None:
     if not show_json:
         return None
     try:

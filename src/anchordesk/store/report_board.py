@@ -21,7 +21,13 @@ from anchordesk.core.money import (
     listed_amounts,
 )
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
-from anchordesk.show.board import AudienceCurve, BoardFigures, SegmentFigures, board_figures
+from anchordesk.show.board import (
+    AudienceCurve,
+    BoardFigures,
+    RunSheet,
+    SegmentFigures,
+    board_figures,
+)
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
 from anchordesk.show.prompts import (
@@ -94,6 +100,7 @@ def session_board(
         stock_left=stock_left,
         deal_quotas=quotas,
         currency_of={p.sku: show.currency_of(p) for p in products} if show else None,
+        rundown=RunSheet(segment.title for segment in show.rundown) if show else None,
     )
     return ReportBoard(
         figures,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from anchordesk.show.board import RunSheet
 from anchordesk.show.model import Show
 from anchordesk.show.timing import SegmentTiming, segment_timings
 from anchordesk.store.report_clock import in_era, show_clock_s
@@ -94,9 +95,16 @@ def session_timings(
         at_s = show_clock_s(event.data.get("at_s"))
         return at_s if on_show_clock and at_s is not None else event.at
 
-    changes = sorted(
-        ((_int(e.data.get("index")) or 0, moment(e)) for e in starts), key=lambda c: c[1]
-    )
+    # Each start counts for the row of the run sheet it was a visit of (``RunSheet.row``): a
+    # session continued after its run sheet was reordered read the times by position alone,
+    # "1. Cup 1:30" with the mug's minute in it and "2. Mug 4:00" with the cup's four.
+    rows = RunSheet(segment.title for segment in show.rundown)
+
+    def row(start: ShowEventRecord) -> int:
+        found = rows.row(_int(start.data.get("index")) or 0, start.data.get("title"))
+        return -1 if found is None else found
+
+    changes = sorted(((row(e), moment(e)) for e in starts), key=lambda c: c[1])
     if on_show_clock:
         clocked = [(e.at, show_clock_s(e.data.get("at_s"))) for e in events]
         known = [(wall, at_s) for wall, at_s in clocked if at_s is not None]
@@ -107,7 +115,12 @@ def session_timings(
             end = max(end, latest_s + (ended_at - latest_wall))
     else:
         end = ended_at if ended_at is not None else changes[-1][1]
-    finished = [moment(e) for e in events if e.kind == "show_finished"]
+    # The show finished by the run of the last segment start (kept after it): a run before
+    # it that finished (a session stopped, then continued) ended nothing of the last run. Laid
+    # on the one show clock, its finish is at the very moment the next run began, and the
+    # last run's time was all lost ("Mug 1:00" for a killed second run of four minutes).
+    last_kept = max(e.at for e in starts)
+    finished = [moment(e) for e in events if e.kind == "show_finished" and e.at >= last_kept]
     last_start = changes[-1][1]
     if finished and max(finished) >= last_start:
         end = max(finished)
