@@ -50,6 +50,26 @@ async def _run(show: Show, path: Path, items: list[Any]) -> tuple[Any, dict[str,
         await live.close()
 
 
+def _one_run(show: Show, path: Path, wall: list[float]) -> tuple[Any, Any]:
+    """One run of ``anchordesk live --session path`` on ``show``, its first picture made: the
+    session and its runtime, the wall clock read from ``wall``."""
+    from anchordesk.live.runtime import ShowRuntime
+    from anchordesk.live.show_session import ShowSession
+    from anchordesk.store import StoreWriter
+
+    runtime = ShowRuntime(show, 0.0)
+    session = ShowSession(
+        mode=SessionMode.LIVE,
+        runtime=runtime,
+        writer=StoreWriter(path),
+        feeds=[],
+        simulated=False,
+        wall_clock=lambda: wall[0],
+    )
+    runtime.tick(0.0)  # the first picture
+    return session, runtime
+
+
 def test_a_product_taken_out_of_the_show_file_between_two_runs_is_still_the_shows(
     tmp_path: Path,
 ) -> None:
@@ -150,7 +170,6 @@ def test_the_run_sheet_of_a_continued_session_counts_the_time_the_report_counts(
     from anchordesk.live.runtime import ShowRuntime
     from anchordesk.live.show_session import ShowSession
     from anchordesk.show.timing import format_duration
-    from anchordesk.store import StoreWriter
 
     show = Show(
         "Night",
@@ -163,17 +182,7 @@ def test_the_run_sheet_of_a_continued_session_counts_the_time_the_report_counts(
     path = tmp_path / "night.adsession"
 
     def run() -> tuple[ShowSession, ShowRuntime]:
-        runtime = ShowRuntime(show, 0.0)
-        session = ShowSession(
-            mode=SessionMode.LIVE,
-            runtime=runtime,
-            writer=StoreWriter(path),
-            feeds=[],
-            simulated=False,
-            wall_clock=lambda: wall[0],
-        )
-        runtime.tick(0.0)  # the first picture
-        return session, runtime
+        return _one_run(show, path, wall)
 
     first, runtime = run()
     wall[0] += 60.0
@@ -213,7 +222,6 @@ def test_a_run_killed_after_a_run_that_ended_keeps_its_time_in_the_report(
     from anchordesk.live.runtime import ShowRuntime
     from anchordesk.live.show_session import ShowSession
     from anchordesk.show.timing import format_duration
-    from anchordesk.store import StoreWriter
 
     show = Show(
         "Night", "USD", "en", (MUG,), (Segment("Mug", 600, "MUG"), Segment("Cup", 300, "MUG"))
@@ -222,17 +230,7 @@ def test_a_run_killed_after_a_run_that_ended_keeps_its_time_in_the_report(
     path = tmp_path / "night.adsession"
 
     def run() -> tuple[ShowSession, ShowRuntime]:
-        runtime = ShowRuntime(show, 0.0)
-        session = ShowSession(
-            mode=SessionMode.LIVE,
-            runtime=runtime,
-            writer=StoreWriter(path),
-            feeds=[],
-            simulated=False,
-            wall_clock=lambda: wall[0],
-        )
-        runtime.tick(0.0)
-        return session, runtime
+        return _one_run(show, path, wall)
 
     first, runtime = run()
     wall[0] += 60.0
